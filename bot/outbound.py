@@ -1,0 +1,95 @@
+"""Outbound discipline: Telegram's rate limits, kept by one session middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiolimiter import AsyncLimiter
+
+log = logging.getLogger(__name__)
+
+# Methods that put a new message into a chat count against the per-chat limits;
+# edits, reactions and callback answers only against the global one.
+_SENDING = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "forwardMessage",
+        "copyMessage",
+        "sendPoll",
+    }
+)
+MAX_RETRIES = 4
+MAX_RETRY_WAIT = 120.0
+
+
+class RateLimiter(BaseRequestMiddleware):
+    """~30 requests/s overall, 20 messages/min per group, ~1 message/s per private chat.
+
+    A leaky bucket holding half of a group's per-minute allowance never lets more
+    than 20 through in any sliding minute. A 429 is waited out and retried (bounded).
+    """
+
+    def __init__(
+        self,
+        overall_per_second: float = 30,
+        group_per_minute: float = 20,
+        private_per_second: float = 1,
+        max_chats: int = 10_000,
+    ) -> None:
+        self._overall = AsyncLimiter(overall_per_second, 1)
+        self._group_per_minute = group_per_minute
+        self._private_per_second = private_per_second
+        self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
+        self._max_chats = max_chats
+
+    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            is_private = isinstance(chat_id, int) and chat_id > 0
+            if is_private:
+                limiter = AsyncLimiter(self._private_per_second, 1)
+            else:
+                limiter = AsyncLimiter(self._group_per_minute / 2, 60)
+            self._chats[chat_id] = limiter
+            if len(self._chats) > self._max_chats:
+                self._chats.popitem(last=False)
+        else:
+            self._chats.move_to_end(chat_id)
+        return limiter
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id: Any = getattr(method, "chat_id", None)
+        counted = method.__api_method__ in _SENDING and isinstance(chat_id, int | str)
+        attempt = 0
+        while True:
+            if counted:
+                await self._chat_limiter(chat_id).acquire()
+            await self._overall.acquire()
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                attempt += 1
+                if attempt > MAX_RETRIES:
+                    raise
+                wait = min(float(exc.retry_after), MAX_RETRY_WAIT)
+                log.warning("%s: 429, retrying in %.0f s", method.__api_method__, wait)
+                await asyncio.sleep(wait)

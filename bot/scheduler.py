@@ -1,0 +1,101 @@
+"""Deadlines and reminders: stored in the database, run by APScheduler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.domain import JobKind
+from storage.db import utcnow
+from storage.repositories import JobRepo
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 30
+
+JobHandler = Callable[[int], Awaitable[None]]
+
+
+def job_key(kind: JobKind, ref_id: int, suffix: str = "") -> str:
+    """A stable key: scheduling the same job again moves it instead of adding one."""
+    return f"{kind.value}:{ref_id}{':' + suffix if suffix else ''}"
+
+
+class JobScheduler:
+    """Every job lives in the `jobs` table first; APScheduler only keeps the timer.
+
+    A job is marked done after its handler returns, so a crash mid-run repeats it at
+    start-up; handlers therefore check the current state before they act.
+    """
+
+    def __init__(self, jobs: JobRepo) -> None:
+        self._jobs = jobs
+        self._handlers: dict[JobKind, JobHandler] = {}
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+
+    def register(self, kind: JobKind, handler: JobHandler) -> None:
+        self._handlers[kind] = handler
+
+    async def start(self) -> int:
+        """Start the timer and re-arm every pending job; overdue ones fire at once."""
+        self._scheduler.start()
+        pending = await self._jobs.pending()
+        for job in pending:
+            self._arm(job.key, job.kind, job.ref_id, job.run_at)
+        return len(pending)
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def schedule(
+        self, kind: JobKind, ref_id: int, run_at: datetime, suffix: str = ""
+    ) -> str:
+        key = job_key(kind, ref_id, suffix)
+        await self._jobs.put(key, kind, ref_id, run_at)
+        self._arm(key, kind, ref_id, run_at)
+        return key
+
+    async def cancel(self, keys: Sequence[str]) -> None:
+        await self._jobs.cancel_for(keys)
+        for key in keys:
+            if self._scheduler.get_job(key) is not None:
+                self._scheduler.remove_job(key)
+
+    def _arm(self, key: str, kind: JobKind, ref_id: int, run_at: datetime) -> None:
+        if not self._scheduler.running:
+            return
+        when = max(run_at, utcnow())
+        self._scheduler.add_job(
+            self._run,
+            trigger=DateTrigger(run_date=when),
+            args=(key, kind, ref_id),
+            id=key,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    async def _run(self, key: str, kind: JobKind, ref_id: int) -> None:
+        job = await self._jobs.get(key)
+        if job is None:
+            return
+        if job.run_at > utcnow() + timedelta(seconds=1):
+            # Moved (e.g. /extend) after this timer was set: wait for the new time.
+            self._arm(key, kind, ref_id, job.run_at)
+            return
+        handler = self._handlers.get(kind)
+        if handler is None:
+            log.error("no handler for job %s", key)
+            return
+        try:
+            await handler(ref_id)
+        except Exception:
+            # The job stays pending: retried shortly, and at the next start-up.
+            log.exception("job %s failed; retrying in %s s", key, RETRY_SECONDS)
+            self._arm(key, kind, ref_id, utcnow() + timedelta(seconds=RETRY_SECONDS))
+            return
+        await self._jobs.finish(key)

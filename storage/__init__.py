@@ -1,0 +1,36 @@
+"""Persistence: the SQLite database, its migrations and the repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.db import Database
+from storage.repositories import ChatRepo, JobRepo, TouchpointRepo, UserRepo, WorkshopRepo
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """The repositories over one open database."""
+
+    db: Database
+    chats: ChatRepo
+    users: UserRepo
+    workshops: WorkshopRepo
+    touchpoints: TouchpointRepo
+    jobs: JobRepo
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        db = await Database.open(path)
+        return cls(
+            db=db,
+            chats=ChatRepo(db),
+            users=UserRepo(db),
+            workshops=WorkshopRepo(db),
+            touchpoints=TouchpointRepo(db),
+            jobs=JobRepo(db),
+        )
+
+    async def close(self) -> None:
+        await self.db.close()

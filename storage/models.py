@@ -1,0 +1,151 @@
+"""Frozen records the repositories hand to the rest of the code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain import Criterion, JobKind, Phase, RoundStatus, Stage
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: int
+    title: str
+    locale: str | None
+    timezone: str | None
+    settings: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str | None
+    full_name: str
+    language_code: str | None
+    started_bot: bool
+    blocked_bot: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Workshop:
+    id: int
+    chat_id: int
+    topic: str
+    facilitator_id: int
+    locale: str
+    phase: Phase
+    idea_token: str
+    board_message_id: int | None
+    started_at: datetime
+    deadline: datetime | None
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Touchpoint:
+    id: int
+    workshop_id: int
+    number: int
+    text: str
+    norm: str
+    stage: Stage
+    author_id: int
+    shortlisted: bool
+    votes: int
+    contributors: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewIdea:
+    """An idea line ready to store: its text, normalised form and stage."""
+
+    text: str
+    norm: str
+    stage: Stage
+
+
+@dataclass(frozen=True, slots=True)
+class AddOutcome:
+    """What storing one message's ideas did."""
+
+    added: tuple[Touchpoint, ...] = ()
+    plus_ones: tuple[Touchpoint, ...] = ()
+    already_seen: bool = False
+    over_limit: tuple[str, ...] = ()
+    workshop_closed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    workshop_id: int
+    number: int
+    token: str
+    status: RoundStatus
+    opened_at: datetime
+    deadline: datetime
+    closed_at: datetime | None
+    message_id: int | None
+    results_shown: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoundItem:
+    """A touchpoint as a spoke of one round: its spoke number and its text."""
+
+    position: int
+    touchpoint_id: int
+    list_number: int
+    text: str
+    stage: Stage
+
+
+@dataclass(frozen=True, slots=True)
+class Rater:
+    round_id: int
+    user_id: int
+    wizard_message_id: int | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    round_id: int
+    touchpoint_id: int
+    rater_id: int
+    criterion: Criterion
+    value: int | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    id: int
+    workshop_id: int
+    round_id: int
+    touchpoint_id: int
+    position: int
+    criterion: Criterion
+    action: str
+    owner_id: int | None
+    due_date: str | None
+    done_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    chat_id: int
+    spec: str
+    at_time: str
+    last_fire: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    key: str
+    kind: JobKind
+    ref_id: int
+    run_at: datetime

@@ -1,0 +1,127 @@
+"""Fixtures: the in-process harness and the real bot process against the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Config
+from tests.fakeapi import BOT_TOKEN, FakeTelegram
+from tests.harness import Harness, make_harness
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config.model_validate(
+        {"telegram": {"token": "42:TEST"}, "workshop": {"board_edit_seconds": 0}}
+    )
+
+
+@pytest.fixture
+async def harness(config: Config, tmp_path: Path) -> AsyncIterator[Harness]:
+    h = await make_harness(config, str(tmp_path / "test.sqlite3"))
+    yield h
+    h.ctx.scheduler.shutdown()
+    await h.ctx.store.close()
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class BotProcess:
+    """`python -m bot --config …` as a child process, its output kept in a log file."""
+
+    def __init__(self, config_path: Path, log_path: Path, fake: FakeTelegram) -> None:
+        self.config_path = config_path
+        self.log_path = log_path
+        self.fake = fake
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        polls = self.fake.polls
+        with self.log_path.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "--config", str(self.config_path),
+                cwd=ROOT, stdout=log, stderr=log,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )  # fmt: skip
+        try:
+            await self.fake.wait_for(lambda: self.fake.polls > polls, 30, "the bot to poll")
+        except AssertionError:
+            raise AssertionError(f"bot did not start:\n{self.log()}") from None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        self.proc = None
+        return code
+
+    async def restart(self) -> None:
+        """SIGKILL the bot (no chance to clean up) and start it again."""
+        await self.stop(signal.SIGKILL)
+        await self.start()
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+RunBot = Callable[..., Awaitable[BotProcess]]
+
+
+@pytest.fixture
+async def run_bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunBot]:
+    """Start the real bot against the fake; keyword arguments override [workshop] keys."""
+    started: list[BotProcess] = []
+
+    async def launch(locale: str = "en", **workshop: Any) -> BotProcess:
+        settings = {"board_edit_seconds": 1, **workshop}
+        lines = [
+            "[telegram]",
+            f"token = {_toml(BOT_TOKEN)}",
+            f"api_server = {_toml(f'http://127.0.0.1:{tg.port}')}",
+            "[storage]",
+            f"path = {_toml(str(tmp_path / 'bot.sqlite3'))}",
+            "[workshop]",
+            *(f"{key} = {_toml(value)}" for key, value in settings.items()),
+            "[locale]",
+            f"default = {_toml(locale)}",
+            "[logging]",
+            'level = "INFO"',
+        ]
+        path = tmp_path / "config.toml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        process = BotProcess(path, tmp_path / "bot.log", tg)
+        await process.start()
+        started.append(process)
+        return process
+
+    yield launch
+    for process in started:
+        if process.proc is not None:
+            code = await process.stop()
+            assert code == 0, f"bot exited with {code}:\n{process.log()}"
+            assert "Traceback" not in process.log(), process.log()

@@ -1,0 +1,41 @@
+"""The real bot process against the fake Bot API: it starts, answers and stops cleanly."""
+
+from __future__ import annotations
+
+from tests.conftest import RunBot
+from tests.fakeapi import FakeTelegram
+
+
+async def test_bot_answers_start_in_group_and_private_in_two_languages(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    bot = await run_bot()
+    alice = tg.user("Alice", lang="en")
+    boris = tg.user("Boris", lang="ru")
+    group = tg.group("Team", members=[alice, boris], admins=[alice])
+
+    await tg.send(alice, group, "/start")
+    await tg.wait_message(group, "Send /brainstorm to start a workshop")
+    await tg.send(boris, group, "/start@touchwheel_test_bot")
+    await tg.wait_message(group, "Отправьте /brainstorm")
+
+    await tg.start_bot(alice)
+    await tg.wait_message(tg.private(alice), "customer-touchpoint workshops")
+    await tg.start_bot(boris)
+    await tg.wait_message(tg.private(boris), "точкам контакта")
+
+    scopes = {(c["scope"]["type"], c.get("language_code")) for c in tg.commands}
+    assert ("all_group_chats", None) in scopes and ("all_group_chats", "ru") in scopes
+    assert ("default", None) in scopes
+    group_ru = next(
+        c for c in tg.commands
+        if c["scope"]["type"] == "all_group_chats" and c.get("language_code") == "ru"
+    )  # fmt: skip
+    assert {"brainstorm", "idea", "rate", "results"} <= {
+        c["command"] for c in group_ru["commands"]
+    }
+    assert not tg.errors
+
+    code = await bot.stop()
+    assert code == 0
+    assert "stopped" in bot.log()
