@@ -49,9 +49,11 @@ class RateLimiter(BaseRequestMiddleware):
         group_per_minute: float = 20,
         private_per_second: float = 1,
         max_chats: int = 10_000,
+        group_window: float = 60,
     ) -> None:
         self._overall = AsyncLimiter(overall_per_second, 1)
         self._group_per_minute = group_per_minute
+        self._group_window = group_window
         self._private_per_second = private_per_second
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
         self._max_chats = max_chats
@@ -63,7 +65,7 @@ class RateLimiter(BaseRequestMiddleware):
             if is_private:
                 limiter = AsyncLimiter(self._private_per_second, 1)
             else:
-                limiter = AsyncLimiter(self._group_per_minute / 2, 60)
+                limiter = AsyncLimiter(self._group_per_minute / 2, self._group_window)
             self._chats[chat_id] = limiter
             if len(self._chats) > self._max_chats:
                 self._chats.popitem(last=False)

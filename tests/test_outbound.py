@@ -1,0 +1,59 @@
+"""The outbound rate limiter: waits out 429s and never exceeds a group's allowance."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+from bot.outbound import RateLimiter
+from tests.harness import RecordingSession
+
+
+class FlakySession(RecordingSession):
+    """Answers 429 (retry after 1 s) to the first `failures` messages."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+        self.stamps: list[float] = []
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        if isinstance(method, SendMessage):
+            self.stamps.append(time.monotonic())
+            if self.failures:
+                self.failures -= 1
+                raise TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=1)
+        return await super().make_request(bot, method, timeout)
+
+
+def make_bot(session: RecordingSession, **limits: Any) -> Bot:
+    session.middleware(RateLimiter(**limits))
+    return Bot(token="42:TEST", session=session)
+
+
+async def test_a_429_is_waited_out_and_the_message_still_arrives() -> None:
+    session = FlakySession(failures=1)
+    bot = make_bot(session)
+    sent = await bot.send_message(-100, "hello")
+    assert sent.text == "hello"
+    assert len(session.stamps) == 2
+    assert session.stamps[1] - session.stamps[0] >= 0.9
+
+
+async def test_group_sends_stay_within_the_allowance_in_every_window() -> None:
+    # The same limiter scaled down: 20 messages per 1-second window instead of per minute.
+    session = FlakySession(failures=0)
+    bot = make_bot(session, group_window=1.0, overall_per_second=1000)
+    for n in range(45):
+        await bot.send_message(-100, f"m{n}")
+    stamps = session.stamps
+    assert len(stamps) == 45
+    worst = max(sum(1 for t in stamps if start <= t < start + 1.0) for start in stamps)
+    assert worst <= 20
