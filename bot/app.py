@@ -71,7 +71,7 @@ async def run(config: Config) -> None:
         if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             log.warning("stopping with updates still in flight")
     finally:
-        scheduler.shutdown()
+        await scheduler.shutdown()
         await bot.session.close()
         await store.close()
         log.info("stopped")

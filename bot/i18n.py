@@ -76,6 +76,13 @@ def extract() -> Catalog:
     return template
 
 
+def is_translated(string: object) -> bool:
+    """A translation with every plural form filled in."""
+    if isinstance(string, tuple | list):
+        return bool(string) and all(string)
+    return bool(string)
+
+
 def update_catalogues() -> dict[str, list[str]]:
     """Merge the code's strings into every .po; returns the untranslated ids per locale."""
     template = extract()

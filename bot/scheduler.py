@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain import JobKind
 from storage.db import utcnow
@@ -36,6 +39,7 @@ class JobScheduler:
         self._jobs = jobs
         self._handlers: dict[JobKind, JobHandler] = {}
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[None]] = set()
 
     def register(self, kind: JobKind, handler: JobHandler) -> None:
         self._handlers[kind] = handler
@@ -48,9 +52,23 @@ class JobScheduler:
             self._arm(job.key, job.kind, job.ref_id, job.run_at)
         return len(pending)
 
-    def shutdown(self) -> None:
+    def every(self, seconds: float, func: Callable[[], Awaitable[None]], name: str) -> None:
+        """A periodic in-memory job (nothing to persist: e.g. refreshing countdowns)."""
+        self._scheduler.add_job(
+            func,
+            trigger=IntervalTrigger(seconds=seconds),
+            id=f"every:{name}",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    async def shutdown(self, grace: float = 10.0) -> None:
+        """Stop the timer and let jobs that are already running finish (bounded)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace)
 
     async def schedule(
         self, kind: JobKind, ref_id: int, run_at: datetime, suffix: str = ""
@@ -80,6 +98,15 @@ class JobScheduler:
         )
 
     async def _run(self, key: str, kind: JobKind, ref_id: int) -> None:
+        # APScheduler cancels running coroutines when it shuts down; the work runs in a
+        # task of our own so that shutdown() can let it finish instead.
+        task = asyncio.create_task(self._execute(key, kind, ref_id))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+
+    async def _execute(self, key: str, kind: JobKind, ref_id: int) -> None:
         job = await self._jobs.get(key)
         if job is None:
             return

@@ -1,21 +1,36 @@
-"""The Telegram surface: routers per feature, composed under chat-type parents."""
+"""The Telegram surface: routers per feature, composed in the order they must match."""
 
 from __future__ import annotations
 
 from aiogram import Dispatcher
 
 from bot.context import AppContext
-from handlers import start
+from handlers import brainstorm, ideas, start
+from handlers.flow import Flow
 from handlers.middlewares import InFlightMiddleware, LocaleMiddleware, TrackMiddleware
+from handlers.permissions import AdminCache
+
+BOARD_TICK_SECONDS = 60
 
 
 def setup_dispatcher(dp: Dispatcher, ctx: AppContext) -> InFlightMiddleware:
-    """Install middlewares, routers and job handlers; returns the in-flight counter."""
+    """Install middlewares, services, routers and job handlers; returns the in-flight counter."""
     in_flight = InFlightMiddleware()
     dp.update.outer_middleware(in_flight)
     track = TrackMiddleware(ctx)
     dp.message.outer_middleware(track)
     dp.callback_query.outer_middleware(track)
     LocaleMiddleware(ctx).setup(dp)
-    dp.include_routers(start.make_router())
+
+    flow = Flow(ctx, AdminCache())
+    dp["flow"] = flow
+    ctx.scheduler.every(BOARD_TICK_SECONDS, flow.tick, "board-tick")
+    dp.shutdown.register(flow.boards.close)
+
+    dp.include_routers(
+        ideas.make_router(),  # before start: /start i_… opens the idea box
+        brainstorm.make_router(),
+        start.make_router(),
+        ideas.make_fallback_router(),  # plain text last
+    )
     return in_flight

@@ -132,6 +132,18 @@ class UserRepo:
         )
         return _user(row) if row else None
 
+    async def set_idea_box(self, user_id: int, workshop_id: int | None) -> None:
+        await self._db.execute(
+            "UPDATE users SET idea_box_workshop_id = ? WHERE id = ?", (workshop_id, user_id)
+        )
+
+    async def idea_box(self, user_id: int) -> int | None:
+        """The workshop whose private idea box this user opened last."""
+        row = await self._db.fetchone(
+            "SELECT idea_box_workshop_id FROM users WHERE id = ?", (user_id,)
+        )
+        return int(row[0]) if row and row[0] is not None else None
+
     async def mark_blocked(self, user_id: int) -> None:
         await self._db.execute("UPDATE users SET blocked_bot = 1 WHERE id = ?", (user_id,))
 

@@ -30,7 +30,7 @@ def config() -> Config:
 async def harness(config: Config, tmp_path: Path) -> AsyncIterator[Harness]:
     h = await make_harness(config, str(tmp_path / "test.sqlite3"))
     yield h
-    h.ctx.scheduler.shutdown()
+    await h.ctx.scheduler.shutdown()
     await h.ctx.store.close()
 
 

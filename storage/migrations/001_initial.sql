@@ -18,6 +18,8 @@ CREATE TABLE users (
     language_code   TEXT,
     started_bot     INTEGER NOT NULL DEFAULT 0,
     blocked_bot     INTEGER NOT NULL DEFAULT 0,
+    -- The workshop whose private idea box this user opened last (deep link).
+    idea_box_workshop_id INTEGER,
     updated_at      TEXT NOT NULL
 );
 CREATE INDEX users_username ON users (lower(username));

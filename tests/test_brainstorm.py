@@ -1,0 +1,253 @@
+"""The brainstorm, driven in-process: alice facilitates, bob and carol add ideas."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from aiogram.methods import EditMessageText, SetMessageReaction
+from aiogram.types import Chat, Message, User
+
+from bot.domain import Phase
+from handlers.callbacks import BoardAction, BoardOp
+from storage.models import Workshop
+from tests.harness import Harness, group_chat, make_user, message, message_update, private_chat
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def people() -> tuple[User, User, User]:
+    return make_user("Alice"), make_user("Bob"), make_user("Carol", "ru")
+
+
+@pytest.fixture
+def chat(harness: Harness, people: tuple[User, User, User]) -> Chat:
+    chat = group_chat()
+    harness.session.admins[chat.id] = {people[0].id}
+    return chat
+
+
+async def settle() -> None:
+    """Let debounced board edits run."""
+    for _ in range(5):
+        await asyncio.sleep(0.01)
+
+
+async def started(
+    harness: Harness, alice: User, chat: Chat, args: str = "10m Website"
+) -> Workshop:
+    await harness.say(alice, chat, f"/brainstorm {args}")
+    ws = await harness.ctx.store.workshops.active(chat.id)
+    assert ws is not None
+    return ws
+
+
+def board_edits(harness: Harness, ws: Workshop) -> list[str]:
+    return [
+        m.text for m in harness.session.of(EditMessageText)
+        if m.message_id == ws.board_message_id
+    ]  # fmt: skip
+
+
+def reactions(harness: Harness, msg: Message) -> list[str]:
+    return [
+        r.reaction[0].emoji for r in harness.session.of(SetMessageReaction)
+        if r.message_id == msg.message_id
+    ]  # fmt: skip
+
+
+async def test_alice_starts_and_the_board_appears(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    alice, _, _ = people
+    ws = await started(harness, alice, chat)
+    (board,) = harness.session.sent(chat.id)
+    assert "Touchpoint brainstorm" in board.text and "Website" in board.text
+    assert "min" in board.text and "left" in board.text
+    assert ws.phase is Phase.BRAINSTORM and ws.facilitator_id == alice.id
+    jobs = {job.key for job in await harness.ctx.store.jobs.pending()}
+    assert jobs == {f"brainstorm_end:{ws.id}", f"brainstorm_warn:{ws.id}:5",
+                    f"brainstorm_warn:{ws.id}:1"}  # fmt: skip
+
+
+async def test_short_sessions_skip_the_warnings(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    ws = await started(harness, people[0], chat, "90s")
+    jobs = {job.key for job in await harness.ctx.store.jobs.pending()}
+    assert jobs == {f"brainstorm_end:{ws.id}", f"brainstorm_warn:{ws.id}:1"}
+
+
+async def test_non_admins_cannot_start(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    _, bob, _ = people
+    await harness.say(bob, chat, "/brainstorm 10m")
+    (reply,) = harness.session.sent(chat.id)
+    assert "Only chat admins" in reply.text
+    assert await harness.ctx.store.workshops.active(chat.id) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [("5s", "too short"), ("9d", "too long"), ("12x Website", "could not read that duration")],
+)
+async def test_bad_durations_get_a_clear_answer(
+    harness: Harness, chat: Chat, people: tuple[User, User, User], args: str, answer: str
+) -> None:
+    await harness.say(people[0], chat, f"/brainstorm {args}")
+    (reply,) = harness.session.sent(chat.id)
+    assert answer in reply.text
+    assert await harness.ctx.store.workshops.active(chat.id) is None
+
+
+async def test_one_workshop_at_a_time(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    await started(harness, people[0], chat)
+    await harness.say(people[0], chat, "/brainstorm 5m Again")
+    assert "already running" in harness.session.sent(chat.id)[-1].text
+
+
+async def test_ideas_duplicates_and_limits(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    alice, bob, carol = people
+    ws = await started(harness, alice, chat)
+    first = await harness.say(bob, chat, "/idea Чат на сайте\n- Phone line #before")
+    dup = await harness.say(carol, chat, "/tp Онлайн-чат на сайте")
+    long_line = "x" * 300
+    mixed = await harness.say(carol, chat, f"/idea Delivery\n{long_line}\nInvoice")
+    await settle()
+    tps = await harness.ctx.store.touchpoints.live(ws.id)
+    assert [(tp.text, tp.votes) for tp in tps] == [
+        ("Чат на сайте", 2), ("Phone line", 1), ("Delivery", 1), ("Invoice", 1),
+    ]  # fmt: skip
+    assert reactions(harness, first) == ["✍"]
+    assert reactions(harness, dup) == ["🤝"]
+    assert reactions(harness, mixed) == ["✍"]
+    refusal = harness.session.sent(chat.id)[-1].text
+    assert "too long: 200 characters at most" in refusal and "other lines are saved" in refusal
+    assert "(+1)" in board_edits(harness, ws)[-1]
+
+
+async def test_html_in_ideas_shows_literally(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    ws = await started(harness, people[0], chat)
+    await harness.say(people[1], chat, "/idea <b>VK</b> & DMs")
+    await settle()
+    assert "&lt;b&gt;VK&lt;/b&gt; &amp; DMs" in board_edits(harness, ws)[-1]
+
+
+async def test_a_redelivered_update_adds_nothing(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    ws = await started(harness, people[0], chat)
+    msg = message(people[1], chat, "/idea Website").as_(harness.bot)
+    await harness.feed(message_update(msg))
+    await harness.feed(message_update(msg))
+    tps = await harness.ctx.store.touchpoints.live(ws.id)
+    assert [tp.votes for tp in tps] == [1]
+    assert len(reactions(harness, msg)) == 1
+
+
+async def test_replies_to_the_board_count_and_plain_chat_does_not(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    ws = await started(harness, people[0], chat)
+    assert ws.board_message_id is not None
+    board = Message(
+        message_id=ws.board_message_id, date=NOW, chat=chat,
+        from_user=User(id=harness.bot.id, is_bot=True, first_name="Touchwheel"), text="board",
+    )  # fmt: skip
+    await harness.say(people[1], chat, "Call centre\nShowroom", reply_to=board)
+    await harness.say(people[2], chat, "lunch anyone?")
+    tps = await harness.ctx.store.touchpoints.live(ws.id)
+    assert [tp.text for tp in tps] == ["Call centre", "Showroom"]
+
+
+async def test_capture_all_takes_plain_messages(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    ws = await started(harness, people[0], chat)
+    await harness.ctx.store.chats.update_settings(chat.id, capture="all")
+    await harness.say(people[2], chat, "Курьер")
+    assert [tp.text for tp in await harness.ctx.store.touchpoints.live(ws.id)] == ["Курьер"]
+
+
+async def test_private_idea_box_is_anonymous(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    ws = await started(harness, people[0], chat)
+    bob = people[1]
+    await harness.say(bob, private_chat(bob), f"/start i_{ws.idea_token}")
+    assert "private idea box" in harness.session.sent(bob.id)[-1].text
+    await harness.say(bob, private_chat(bob), "Rude courier")
+    await settle()
+    tps = await harness.ctx.store.touchpoints.live(ws.id)
+    assert [tp.text for tp in tps] == ["Rude courier"]
+    assert await harness.ctx.store.touchpoints.contributors(ws.id) == []
+    assert "Bob" not in board_edits(harness, ws)[-1]
+
+
+async def test_finish_is_for_the_facilitator(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    alice, bob, _ = people
+    ws = await started(harness, alice, chat)
+    await harness.say(bob, chat, "/idea Website")
+    await harness.say(bob, chat, "/finish")
+    assert "Only the facilitator" in harness.session.sent(chat.id)[-1].text
+    board = Message(message_id=ws.board_message_id or 0, date=NOW, chat=chat, text="b")
+    await harness.click(bob, board, BoardAction(op=BoardOp.FINISH, ws=ws.id).pack())
+    assert harness.session.answers()[-1].show_alert
+    still = await harness.ctx.store.workshops.get(ws.id)
+    assert still is not None and still.phase is Phase.BRAINSTORM
+
+    await harness.say(alice, chat, "/finish")
+    done = await harness.ctx.store.workshops.get(ws.id)
+    assert done is not None and done.phase is Phase.REVIEW
+    final = harness.session.sent(chat.id)[-1]
+    assert "Time is up" in final.text and "1. Website" in final.text
+    assert await harness.ctx.store.jobs.pending() == []
+
+
+async def test_extend_moves_the_deadline(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    ws = await started(harness, people[0], chat, "10m")
+    await harness.say(people[0], chat, "/extend 15m")
+    later = await harness.ctx.store.workshops.get(ws.id)
+    assert later is not None and later.deadline is not None and ws.deadline is not None
+    assert 14 * 60 <= (later.deadline - ws.deadline).total_seconds() <= 16 * 60
+    (job,) = [
+        j for j in await harness.ctx.store.jobs.pending() if j.key.startswith("brainstorm_end")
+    ]
+    assert job.run_at == later.deadline
+
+
+async def test_cancel_asks_first(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    alice = people[0]
+    ws = await started(harness, alice, chat)
+    board = Message(message_id=ws.board_message_id or 0, date=NOW, chat=chat, text="b")
+    await harness.click(alice, board, BoardAction(op=BoardOp.CANCEL, ws=ws.id).pack())
+    still = await harness.ctx.store.workshops.get(ws.id)
+    assert still is not None and still.phase is Phase.BRAINSTORM
+    await harness.click(alice, board, BoardAction(op=BoardOp.CANCEL_YES, ws=ws.id).pack())
+    gone = await harness.ctx.store.workshops.get(ws.id)
+    assert gone is not None and gone.phase is Phase.CANCELLED
+    await harness.click(alice, board, BoardAction(op=BoardOp.FINISH, ws=ws.id).pack())
+    assert "over" in (harness.session.answers()[-1].text or "")
+
+
+async def test_group_commands_in_private_are_pointed_to_the_group(
+    harness: Harness, people: tuple[User, User, User]
+) -> None:
+    bob = people[1]
+    await harness.say(bob, private_chat(bob), "/brainstorm 10m")
+    assert "group chat" in harness.session.sent(bob.id)[-1].text
