@@ -129,7 +129,8 @@ async def test_ideas_duplicates_and_limits(
     assert reactions(harness, dup) == ["🤝"]
     assert reactions(harness, mixed) == ["✍"]
     refusal = harness.session.sent(chat.id)[-1].text
-    assert "too long: 200 characters at most" in refusal and "other lines are saved" in refusal
+    # Carol's Telegram is in Russian, so her answer is too.
+    assert "не больше 200 символов" in refusal and "Остальные строки сохранены" in refusal
     assert "(+1)" in board_edits(harness, ws)[-1]
 
 
