@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 
 from bot.context import AppContext
-from handlers import brainstorm, ideas, start
+from handlers import brainstorm, ideas, listing, rating, start
 from handlers.flow import Flow
 from handlers.middlewares import InFlightMiddleware, LocaleMiddleware, TrackMiddleware
 from handlers.permissions import AdminCache
@@ -24,12 +24,17 @@ def setup_dispatcher(dp: Dispatcher, ctx: AppContext) -> InFlightMiddleware:
 
     flow = Flow(ctx, AdminCache())
     dp["flow"] = flow
+    rating_flow = rating.RatingFlow(flow)
+    dp["rating"] = rating_flow
     ctx.scheduler.every(BOARD_TICK_SECONDS, flow.tick, "board-tick")
     dp.shutdown.register(flow.boards.close)
+    dp.shutdown.register(rating_flow.progress.close)
 
     dp.include_routers(
-        ideas.make_router(),  # before start: /start i_… opens the idea box
+        ideas.make_router(),  # deep links before start: /start i_… opens the idea box
+        rating.make_router(),  # /start r_… opens the rating wizard
         brainstorm.make_router(),
+        listing.make_router(),
         start.make_router(),
         ideas.make_fallback_router(),  # plain text last
     )

@@ -18,6 +18,7 @@ from handlers.board import EXTEND_BUTTON_MINUTES, cancel_confirm_markup
 from handlers.callbacks import BoardAction, BoardOp
 from handlers.flow import Flow
 from handlers.permissions import sender_id
+from handlers.rating import RatingFlow
 from storage import Storage
 from storage.db import utcnow
 
@@ -72,11 +73,12 @@ async def start_brainstorm(
 
 
 async def extend_phase(
-    message: Message, command: CommandObject, flow: Flow, store: Storage
+    message: Message, command: CommandObject, flow: Flow, rating: RatingFlow, store: Storage
 ) -> None:
-    """/extend [duration]: more time for the running brainstorm."""
+    """/extend [duration]: more time for the running brainstorm or rating round."""
     ws = await store.workshops.active(message.chat.id)
-    if ws is None or ws.phase is not Phase.BRAINSTORM:
+    rnd = await rating.open_round_of(ws) if ws and ws.phase is Phase.RATING else None
+    if ws is None or (ws.phase is not Phase.BRAINSTORM and rnd is None):
         await message.reply(_("Nothing is running against the clock here right now."))
         return
     if not await flow.may_steer(ws, sender_id(message)):
@@ -87,23 +89,31 @@ async def extend_phase(
     except DurationError as exc:
         await message.reply(duration_problem(exc.code))
         return
-    ws = await flow.extend(ws, extra)
-    assert ws.deadline is not None
+    if rnd is not None:
+        deadline = (await rating.extend(rnd, extra)).deadline
+    else:
+        extended = await flow.extend(ws, extra)
+        assert extended.deadline is not None
+        deadline = extended.deadline
     await message.reply(
-        _("⏰ Extended: {left} left.").format(left=format_left(ws.deadline - utcnow(), ws.locale))
+        _("⏰ Extended: {left} left.").format(left=format_left(deadline - utcnow(), ws.locale))
     )
 
 
-async def finish_phase(message: Message, flow: Flow, store: Storage) -> None:
-    """/finish: ring the bell now."""
+async def finish_phase(message: Message, flow: Flow, rating: RatingFlow, store: Storage) -> None:
+    """/finish: ring the bell on the brainstorm, or close the rating round."""
     ws = await store.workshops.active(message.chat.id)
-    if ws is None or ws.phase is not Phase.BRAINSTORM:
+    rnd = await rating.open_round_of(ws) if ws and ws.phase is Phase.RATING else None
+    if ws is None or (ws.phase is not Phase.BRAINSTORM and rnd is None):
         await message.reply(_("Nothing is running against the clock here right now."))
         return
     if not await flow.may_steer(ws, sender_id(message)):
         await message.reply(not_allowed())
         return
-    await flow.finish_brainstorm(ws.id)
+    if rnd is not None:
+        await rating.close(rnd.id)
+    else:
+        await flow.finish_brainstorm(ws.id)
 
 
 async def cancel_workshop(message: Message, flow: Flow, store: Storage) -> None:

@@ -37,3 +37,31 @@ class ReviewAction(CallbackData, prefix="rv"):
     ws: int
     tp: int = 0
     page: int = 0
+
+
+class RateOp(StrEnum):
+    VALUE = "v"
+    SKIP = "s"
+    BACK = "b"
+    CHANGE = "c"
+
+
+class RateAction(CallbackData, prefix="rt"):
+    """A tap in the private rating wizard: round, step and value."""
+
+    op: RateOp
+    r: int
+    s: int
+    v: int = 0
+
+
+class RoundOp(StrEnum):
+    EXTEND = "x"
+    SHOW = "s"
+
+
+class RoundAction(CallbackData, prefix="rd"):
+    """The facilitator's answer when too few people rated."""
+
+    op: RoundOp
+    r: int

@@ -27,6 +27,7 @@ from handlers.board import (
 )
 from handlers.callbacks import ReviewAction, ReviewOp
 from handlers.permissions import AdminCache
+from handlers.telegram import edit_text
 from storage.db import utcnow
 from storage.models import Workshop
 
@@ -75,13 +76,7 @@ class Flow:
         with self.ctx.speaking(ws.locale):
             text = board_text(ws, touchpoints, contributors, zone, utcnow())
             markup = board_markup(ws, self.idea_box_url(ws))
-        try:
-            await self.ctx.bot.edit_message_text(
-                text=text, chat_id=ws.chat_id, message_id=ws.board_message_id, reply_markup=markup
-            )
-        except TelegramBadRequest as exc:
-            if "not modified" not in exc.message:
-                log.warning("board %s: %s", ws.id, exc.message)
+        await edit_text(self.ctx.bot, ws.chat_id, ws.board_message_id, text, markup)
 
     async def tick(self) -> None:
         """Keep the countdown on every running board roughly current."""

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.db import Database
-from storage.repositories import ChatRepo, JobRepo, TouchpointRepo, UserRepo, WorkshopRepo
+from storage.repositories import (
+    ChatRepo,
+    JobRepo,
+    RoundRepo,
+    TouchpointRepo,
+    UserRepo,
+    WorkshopRepo,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +26,7 @@ class Storage:
     workshops: WorkshopRepo
     touchpoints: TouchpointRepo
     jobs: JobRepo
+    rounds: RoundRepo
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -30,6 +38,7 @@ class Storage:
             workshops=WorkshopRepo(db),
             touchpoints=TouchpointRepo(db),
             jobs=JobRepo(db),
+            rounds=RoundRepo(db),
         )
 
     async def close(self) -> None:

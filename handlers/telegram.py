@@ -1,0 +1,41 @@
+"""Small wrappers for Telegram calls whose harmless failures have a known meaning."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardMarkup, Message
+
+log = logging.getLogger(__name__)
+
+
+async def edit_text(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Edit a message; an unchanged text is fine, a vanished message is logged."""
+    try:
+        await bot.edit_message_text(
+            text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except TelegramBadRequest as exc:
+        if "not modified" in exc.message:
+            return True
+        log.warning("cannot edit %s/%s: %s", chat_id, message_id, exc.message)
+        return False
+    return True
+
+
+async def send_private(
+    bot: Bot, user_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Write to a user in private; None when they never started the bot or blocked it."""
+    try:
+        return await bot.send_message(user_id, text, reply_markup=markup)
+    except TelegramForbiddenError:
+        return None
