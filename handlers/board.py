@@ -86,9 +86,11 @@ def board_text(
     if ws.phase is Phase.BRAINSTORM:
         lines.append("")
         lines.append(
-            _("➕ Add: <code>/idea</code> with one touchpoint per line, or reply to this "
-              "message. Tags: #before #during #after.")
-        )  # fmt: skip
+            _(
+                "➕ Add: <code>/idea</code> with one touchpoint per line, or reply to this "
+                "message. Tags: #before #during #after."
+            )
+        )
     return "\n".join(lines)
 
 

@@ -59,11 +59,13 @@ async def start_brainstorm(
     active = await store.workshops.active(message.chat.id)
     if active is not None:
         await message.reply(
-            _("A workshop is already running here (see the pinned board). Finish it with "
-              "/finish or /cancel first."),
+            _(
+                "A workshop is already running here (see the pinned board). Finish it with "
+                "/finish or /cancel first."
+            ),
             reply_to_message_id=active.board_message_id,
             allow_sending_without_reply=True,
-        )  # fmt: skip
+        )
         return
     length = duration or timedelta(minutes=config.workshop.brainstorm_minutes)
     locale = get_i18n().current_locale
@@ -185,10 +187,28 @@ def make_router() -> Router:
     router.message.register(cancel_workshop, Command("cancel"), group)
     router.message.register(
         group_only,
-        Command("brainstorm", "extend", "finish", "cancel", "list", "drop", "merge", "rename",
-                "rate", "results", "plan", "assign", "due", "done", "schedule", "history",
-                "export", "settings", "customers"),
+        Command(
+            "brainstorm",
+            "extend",
+            "finish",
+            "cancel",
+            "list",
+            "drop",
+            "merge",
+            "rename",
+            "rate",
+            "results",
+            "plan",
+            "assign",
+            "due",
+            "done",
+            "schedule",
+            "history",
+            "export",
+            "settings",
+            "customers",
+        ),
         F.chat.type == "private",
-    )  # fmt: skip
+    )
     router.callback_query.register(board_button, BoardAction.filter())
     return router

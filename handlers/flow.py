@@ -218,9 +218,11 @@ class Flow:
             if ws.phase is Phase.REVIEW and touchpoints:
                 lines.append("")
                 lines.append(
-                    _("The facilitator can now edit the list (/drop N, /merge N M, "
-                      "/rename N text) and then shortlist and rate.")
-                )  # fmt: skip
+                    _(
+                        "The facilitator can now edit the list (/drop N, /merge N M, "
+                        "/rename N text) and then shortlist and rate."
+                    )
+                )
                 markup = self.review_markup(ws)
             chunks = chunk_lines(lines)
             for index, chunk in enumerate(chunks):

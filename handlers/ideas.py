@@ -107,9 +107,11 @@ async def idea_command(
         return
     if not command.args:
         await message.reply(
-            _("Write the touchpoints after the command, one per line, e.g.\n"
-              "<code>/idea Website chat\nPhone after 18:00 #during</code>")
-        )  # fmt: skip
+            _(
+                "Write the touchpoints after the command, one per line, e.g.\n"
+                "<code>/idea Website chat\nPhone after 18:00 #during</code>"
+            )
+        )
         return
     await capture(message, command.args, ws, flow, anonymous=message.chat.type == "private")
 
@@ -170,9 +172,11 @@ async def open_idea_box(message: Message, command: CommandObject, store: Storage
     await store.users.set_idea_box(user.id, ws.id)
     title = escape(ws.topic) if ws.topic else _("the brainstorm")
     await message.answer(
-        _("🤫 Your private idea box for {title} is open. Send touchpoints here, one per "
-          "line; they appear on the group's board without your name.").format(title=title)
-    )  # fmt: skip
+        _(
+            "🤫 Your private idea box for {title} is open. Send touchpoints here, one per "
+            "line; they appear on the group's board without your name."
+        ).format(title=title)
+    )
 
 
 async def private_text(message: Message, flow: Flow, store: Storage) -> None:
@@ -182,9 +186,11 @@ async def private_text(message: Message, flow: Flow, store: Storage) -> None:
     ws = await idea_box_workshop(message, store)
     if ws is None:
         await message.answer(
-            _("To add touchpoints, open the private idea box from your group's board, or "
-              "use /idea in the group. /help explains the rest.")
-        )  # fmt: skip
+            _(
+                "To add touchpoints, open the private idea box from your group's board, or "
+                "use /idea in the group. /help explains the rest."
+            )
+        )
         return
     if ws.phase is not Phase.BRAINSTORM:
         await message.answer(no_brainstorm_text(ws))

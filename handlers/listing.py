@@ -140,12 +140,12 @@ def shortlist_text(ws: Workshop, touchpoints: list[Touchpoint], limit: int) -> s
     return "\n".join(
         [
             _("⭐ <b>Shortlist for the wheel</b>"),
-            _("Tap touchpoints to pick up to {max} of {total} ({picked} picked). They are "
-              "pre-selected by the number of people who named them.").format(
-                max=limit, total=len(touchpoints), picked=picked
-            ),
+            _(
+                "Tap touchpoints to pick up to {max} of {total} ({picked} picked). They are "
+                "pre-selected by the number of people who named them."
+            ).format(max=limit, total=len(touchpoints), picked=picked),
         ]
-    )  # fmt: skip
+    )
 
 
 def shortlist_markup(
@@ -282,9 +282,11 @@ async def rate_command(
     )
     if ws is None or ws.phase is Phase.BRAINSTORM:
         await message.reply(
-            _("Rating comes after the brainstorm. Start one with /brainstorm, or end the "
-              "running one with /finish.")
-        )  # fmt: skip
+            _(
+                "Rating comes after the brainstorm. Start one with /brainstorm, or end the "
+                "running one with /finish."
+            )
+        )
         return
     if not await flow.may_steer(ws, sender_id(message)):
         await message.reply(_("Only the facilitator or a chat admin can do that."))

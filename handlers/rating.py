@@ -53,12 +53,14 @@ def criterion_name(criterion: Criterion) -> str:
 
 def criterion_hint(criterion: Criterion) -> str:
     hints = {
-        Criterion.SIMPLICITY: _("How easy is it for the customer to find and use, without "
-                                "effort or help?"),
-        Criterion.CONVENIENCE: _("How well does it suit the customer: their time, place and "
-                                 "preferred way of contact?"),
+        Criterion.SIMPLICITY: _(
+            "How easy is it for the customer to find and use, without effort or help?"
+        ),
+        Criterion.CONVENIENCE: _(
+            "How well does it suit the customer: their time, place and preferred way of contact?"
+        ),
         Criterion.SPEED: _("How fast does the customer get an answer or a result here?"),
-    }  # fmt: skip
+    }
     return hints[criterion]
 
 
@@ -119,9 +121,13 @@ class RatingFlow:
         return self.ctx.deep_link(f"{RATE_PREFIX}{rnd.token}")
 
     async def expected(self, rnd: Round) -> tuple[set[int], set[int]]:
-        """(who is expected to rate, who finished): named contributors and everyone started."""
+        """(who is expected to rate, who finished): the facilitator, named contributors and
+        everyone who started."""
         raters = await self.ctx.store.rounds.raters(rnd.id)
         contributors = set(await self.ctx.store.touchpoints.contributors(rnd.workshop_id))
+        ws = await self.ctx.store.workshops.get(rnd.workshop_id)
+        if ws is not None:
+            contributors.add(ws.facilitator_id)
         contributors.discard(GROUP_ANONYMOUS_BOT_ID)
         expected = contributors | {r.user_id for r in raters}
         finished = {r.user_id for r in raters if r.finished_at is not None}
@@ -263,9 +269,11 @@ class RatingFlow:
         items = await self.ctx.store.rounds.items(rnd.id)
         answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
         answered = {
-            step_for(i, c) for i, it in enumerate(items) for c in CRITERIA
+            step_for(i, c)
+            for i, it in enumerate(items)
+            for c in CRITERIA
             if (it.touchpoint_id, c) in answers
-        }  # fmt: skip
+        }
         return next_open(answered, total_steps(len(items)))
 
     async def after_answer(self, rnd: Round, user_id: int, step: int) -> int | None:
@@ -274,9 +282,11 @@ class RatingFlow:
         answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
         total = total_steps(len(items))
         answered = {
-            step_for(i, c) for i, it in enumerate(items) for c in CRITERIA
+            step_for(i, c)
+            for i, it in enumerate(items)
+            for c in CRITERIA
             if (it.touchpoint_id, c) in answers
-        }  # fmt: skip
+        }
         nxt = step + 1
         if nxt < total and step_of(nxt)[0] == step_of(step)[0]:
             return nxt
@@ -371,21 +381,23 @@ class RatingFlow:
                 )
                 await self.ctx.bot.send_message(
                     ws.chat_id,
-                    _("Only {count} of the {needed} people needed have rated so far. "
-                      "Facilitator: give it more time, or show the results anyway?").format(
-                        count=count, needed=needed
-                    ),
+                    _(
+                        "Only {count} of the {needed} people needed have rated so far. "
+                        "Facilitator: give it more time, or show the results anyway?"
+                    ).format(count=count, needed=needed),
                     reply_markup=builder.as_markup(),
-                )  # fmt: skip
+                )
             return False
         if not await self.ctx.store.rounds.close(
             rnd.id, show_anyway=show_anyway or count >= needed
         ):
             return False
         await self.ctx.scheduler.cancel(
-            [job_key(JobKind.RATING_CLOSE, rnd.id),
-             *(job_key(JobKind.RATING_REMIND, rnd.id, s) for s in ("half", "last"))]
-        )  # fmt: skip
+            [
+                job_key(JobKind.RATING_CLOSE, rnd.id),
+                *(job_key(JobKind.RATING_REMIND, rnd.id, s) for s in ("half", "last")),
+            ]
+        )
         await self.progress.flush(rnd.id)
         for hook in self.closed_hooks:
             await hook(rnd.id)
@@ -426,9 +438,11 @@ async def open_wizard(
     )
     if not await rating.is_member(ws.chat_id, user.id):
         await message.answer(
-            _("Sorry, this rating is for members of the group that runs it. Ask to be added "
-              "to the group first.")
-        )  # fmt: skip
+            _(
+                "Sorry, this rating is for members of the group that runs it. Ask to be added "
+                "to the group first."
+            )
+        )
         return
     if rnd.status is not RoundStatus.OPEN:
         await message.answer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
@@ -92,9 +92,21 @@ async def show_help(message: Message) -> None:
     await message.answer(help_text())
 
 
+async def stale_button(query: CallbackQuery) -> None:
+    """Any press no other handler understood: forged, garbled or from an old version."""
+    await query.answer(_("This button is no longer valid."), show_alert=True)
+
+
 def make_router() -> Router:
     router = Router(name="start")
     router.message.register(start_private, CommandStart(), F.chat.type == "private")
     router.message.register(start_group, CommandStart())
     router.message.register(show_help, Command("help"))
+    return router
+
+
+def make_fallback_router() -> Router:
+    """Included last: answers every callback nothing else claimed."""
+    router = Router(name="stale-buttons")
+    router.callback_query.register(stale_button)
     return router

@@ -9,6 +9,7 @@ from storage.db import Database
 from storage.repositories import (
     ChatRepo,
     JobRepo,
+    PlanRepo,
     RoundRepo,
     TouchpointRepo,
     UserRepo,
@@ -27,6 +28,7 @@ class Storage:
     touchpoints: TouchpointRepo
     jobs: JobRepo
     rounds: RoundRepo
+    plans: PlanRepo
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -39,6 +41,7 @@ class Storage:
             touchpoints=TouchpointRepo(db),
             jobs=JobRepo(db),
             rounds=RoundRepo(db),
+            plans=PlanRepo(db),
         )
 
     async def close(self) -> None:

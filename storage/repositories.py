@@ -16,6 +16,7 @@ from storage.models import (
     Chat,
     Job,
     NewIdea,
+    PlanItem,
     Rater,
     Rating,
     Round,
@@ -718,9 +719,16 @@ class RoundRepo:
                 "source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (round_id, touchpoint_id, rater_id, criterion) DO UPDATE SET "
                 "value = excluded.value, updated_at = excluded.updated_at",
-                (round_id, touchpoint_id, rater_id, criterion.value, value, source,
-                 to_iso(utcnow())),
-            )  # fmt: skip
+                (
+                    round_id,
+                    touchpoint_id,
+                    rater_id,
+                    criterion.value,
+                    value,
+                    source,
+                    to_iso(utcnow()),
+                ),
+            )
             return True
 
     async def answers(
@@ -759,3 +767,79 @@ class RoundRepo:
             (round_id,),
         )
         return int(row[0]) if row else 0
+
+
+def _plan_item(row: aiosqlite.Row) -> PlanItem:
+    return PlanItem(
+        id=row["id"],
+        workshop_id=row["workshop_id"],
+        round_id=row["round_id"],
+        touchpoint_id=row["touchpoint_id"],
+        position=row["position"],
+        criterion=Criterion(row["criterion"]),
+        action=row["action"],
+        owner_id=row["owner_id"],
+        due_date=row["due_date"],
+        done_at=from_iso(row["done_at"]),
+    )
+
+
+class PlanRepo:
+    """Action plan items: one per weak spoke of a round, with owner, due date and status."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def replace(
+        self, workshop_id: int, round_id: int, items: Sequence[tuple[int, Criterion, str]]
+    ) -> None:
+        """Set the round's plan (touchpoint id, weakest criterion, action), keeping owners,
+        due dates and done marks of touchpoints that were already on an earlier plan."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT touchpoint_id, owner_id, due_date, done_at FROM plan_items "
+                "WHERE workshop_id = ? AND round_id != ? ORDER BY round_id",
+                (workshop_id, round_id),
+            ) as cursor:
+                carried = {row[0]: (row[1], row[2], row[3]) for row in await cursor.fetchall()}
+            await conn.execute("DELETE FROM plan_items WHERE round_id = ?", (round_id,))
+            for position, (tp_id, criterion, action) in enumerate(items, start=1):
+                owner, due, done = carried.get(tp_id, (None, None, None))
+                await conn.execute(
+                    "INSERT INTO plan_items (workshop_id, round_id, touchpoint_id, position, "
+                    "criterion, action, owner_id, due_date, done_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        workshop_id,
+                        round_id,
+                        tp_id,
+                        position,
+                        criterion.value,
+                        action,
+                        owner,
+                        due,
+                        done,
+                    ),
+                )
+
+    async def for_round(self, round_id: int) -> list[PlanItem]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM plan_items WHERE round_id = ? ORDER BY position", (round_id,)
+        )
+        return [_plan_item(row) for row in rows]
+
+    async def set_owner(self, item_id: int, owner_id: int | None) -> None:
+        await self._db.execute(
+            "UPDATE plan_items SET owner_id = ? WHERE id = ?", (owner_id, item_id)
+        )
+
+    async def set_due(self, item_id: int, due_date: str | None) -> None:
+        await self._db.execute(
+            "UPDATE plan_items SET due_date = ? WHERE id = ?", (due_date, item_id)
+        )
+
+    async def set_done(self, item_id: int, done: bool) -> None:
+        await self._db.execute(
+            "UPDATE plan_items SET done_at = ? WHERE id = ?",
+            (to_iso(utcnow()) if done else None, item_id),
+        )

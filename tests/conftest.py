@@ -55,10 +55,16 @@ class BotProcess:
         polls = self.fake.polls
         with self.log_path.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "--config", str(self.config_path),
-                cwd=ROOT, stdout=log, stderr=log,
+                sys.executable,
+                "-m",
+                "bot",
+                "--config",
+                str(self.config_path),
+                cwd=ROOT,
+                stdout=log,
+                stderr=log,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )  # fmt: skip
+            )
         try:
             await self.fake.wait_for(lambda: self.fake.polls > polls, 30, "the bot to poll")
         except AssertionError:

@@ -31,14 +31,36 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 _ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-    "tg-spoiler", "span", "blockquote", "tg-emoji",
-}  # fmt: skip
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 _BAD_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 _JSON_FIELDS = {
-    "reply_markup", "reply_parameters", "reaction", "commands", "scope", "allowed_updates",
-    "entities", "caption_entities", "link_preview_options", "media",
-}  # fmt: skip
+    "reply_markup",
+    "reply_parameters",
+    "reaction",
+    "commands",
+    "scope",
+    "allowed_updates",
+    "entities",
+    "caption_entities",
+    "link_preview_options",
+    "media",
+}
 
 
 class ApiError(Exception):
@@ -459,9 +481,13 @@ class FakeTelegram:
             "message_id": message_id,
             "date": int(time.time()),
             "chat": chat.as_dict(),
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Touchwheel",
-                     "username": BOT_USERNAME},
-        }  # fmt: skip
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Touchwheel",
+                "username": BOT_USERNAME,
+            },
+        }
         markup = params.get("reply_markup")
         if markup:
             raw["reply_markup"] = markup
@@ -625,20 +651,40 @@ class FakeTelegram:
             member["is_anonymous"] = False
         elif status == "administrator":
             for flag in (
-                "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
-                "can_delete_stories", "can_send_welcome_messages",
-            ):  # fmt: skip
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+                "can_send_welcome_messages",
+            ):
                 member[flag] = flag in ("can_manage_chat", "can_delete_messages")
         elif status == "restricted":
             for flag in (
-                "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
-                "can_send_videos", "can_send_video_notes", "can_send_voice_notes",
-                "can_send_polls", "can_send_other_messages", "can_add_web_page_previews",
-                "can_react_to_messages", "can_edit_tag", "can_change_info", "can_invite_users",
-                "can_pin_messages", "can_manage_topics",
-            ):  # fmt: skip
+                "can_send_messages",
+                "can_send_audios",
+                "can_send_documents",
+                "can_send_photos",
+                "can_send_videos",
+                "can_send_video_notes",
+                "can_send_voice_notes",
+                "can_send_polls",
+                "can_send_other_messages",
+                "can_add_web_page_previews",
+                "can_react_to_messages",
+                "can_edit_tag",
+                "can_change_info",
+                "can_invite_users",
+                "can_pin_messages",
+                "can_manage_topics",
+            ):
                 member[flag] = False
             member["is_member"] = True
             member["until_date"] = 0

@@ -71,9 +71,13 @@ class RecordingSession(BaseSession):
         return None
 
     async def stream_content(
-        self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,
-        chunk_size: int = 65536, raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:  # fmt: skip
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
         yield b""
 
     def _message(self, chat_id: int | str, **fields: Any) -> Message:
@@ -106,8 +110,10 @@ class RecordingSession(BaseSession):
                 text=getattr(method, "text", None),
             )
         elif isinstance(method, GetChatAdministrators):
-            result = [self._member(int(method.chat_id), uid) for uid in
-                      sorted(self.admins.get(int(method.chat_id), set()))]  # fmt: skip
+            result = [
+                self._member(int(method.chat_id), uid)
+                for uid in sorted(self.admins.get(int(method.chat_id), set()))
+            ]
         elif isinstance(method, GetChatMember):
             result = self._member(int(method.chat_id), method.user_id)
         return result  # type: ignore[no-any-return]
@@ -121,13 +127,22 @@ class RecordingSession(BaseSession):
             return ChatMemberMember(user=user)
         if status == "administrator":
             return ChatMemberAdministrator(
-                user=user, can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-                can_delete_messages=True, can_manage_video_chats=False,
-                can_restrict_members=False, can_promote_members=False, can_change_info=False,
-                can_invite_users=True, can_post_stories=False, can_edit_stories=False,
-                can_delete_stories=False, can_send_welcome_messages=False,
+                user=user,
+                can_be_edited=False,
+                is_anonymous=False,
+                can_manage_chat=True,
+                can_delete_messages=True,
+                can_manage_video_chats=False,
+                can_restrict_members=False,
+                can_promote_members=False,
+                can_change_info=False,
+                can_invite_users=True,
+                can_post_stories=False,
+                can_edit_stories=False,
+                can_delete_stories=False,
+                can_send_welcome_messages=False,
                 can_pin_messages=True,
-            )  # fmt: skip
+            )
         return ChatMemberLeft(user=user)
 
     def sent(self, chat_id: int | None = None) -> list[Recorded]:

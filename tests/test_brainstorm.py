@@ -46,16 +46,16 @@ async def started(
 
 def board_edits(harness: Harness, ws: Workshop) -> list[str]:
     return [
-        m.text for m in harness.session.of(EditMessageText)
-        if m.message_id == ws.board_message_id
-    ]  # fmt: skip
+        m.text for m in harness.session.of(EditMessageText) if m.message_id == ws.board_message_id
+    ]
 
 
 def reactions(harness: Harness, msg: Message) -> list[str]:
     return [
-        r.reaction[0].emoji for r in harness.session.of(SetMessageReaction)
+        r.reaction[0].emoji
+        for r in harness.session.of(SetMessageReaction)
         if r.message_id == msg.message_id
-    ]  # fmt: skip
+    ]
 
 
 async def test_alice_starts_and_the_board_appears(
@@ -68,8 +68,11 @@ async def test_alice_starts_and_the_board_appears(
     assert "min" in board.text and "left" in board.text
     assert ws.phase is Phase.BRAINSTORM and ws.facilitator_id == alice.id
     jobs = {job.key for job in await harness.ctx.store.jobs.pending()}
-    assert jobs == {f"brainstorm_end:{ws.id}", f"brainstorm_warn:{ws.id}:5",
-                    f"brainstorm_warn:{ws.id}:1"}  # fmt: skip
+    assert jobs == {
+        f"brainstorm_end:{ws.id}",
+        f"brainstorm_warn:{ws.id}:5",
+        f"brainstorm_warn:{ws.id}:1",
+    }
 
 
 async def test_short_sessions_skip_the_warnings(
@@ -123,8 +126,11 @@ async def test_ideas_duplicates_and_limits(
     await settle()
     tps = await harness.ctx.store.touchpoints.live(ws.id)
     assert [(tp.text, tp.votes) for tp in tps] == [
-        ("Чат на сайте", 2), ("Phone line", 1), ("Delivery", 1), ("Invoice", 1),
-    ]  # fmt: skip
+        ("Чат на сайте", 2),
+        ("Phone line", 1),
+        ("Delivery", 1),
+        ("Invoice", 1),
+    ]
     assert reactions(harness, first) == ["✍"]
     assert reactions(harness, dup) == ["🤝"]
     assert reactions(harness, mixed) == ["✍"]
@@ -161,9 +167,12 @@ async def test_replies_to_the_board_count_and_plain_chat_does_not(
     ws = await started(harness, people[0], chat)
     assert ws.board_message_id is not None
     board = Message(
-        message_id=ws.board_message_id, date=NOW, chat=chat,
-        from_user=User(id=harness.bot.id, is_bot=True, first_name="Touchwheel"), text="board",
-    )  # fmt: skip
+        message_id=ws.board_message_id,
+        date=NOW,
+        chat=chat,
+        from_user=User(id=harness.bot.id, is_bot=True, first_name="Touchwheel"),
+        text="board",
+    )
     await harness.say(people[1], chat, "Call centre\nShowroom", reply_to=board)
     await harness.say(people[2], chat, "lunch anyone?")
     tps = await harness.ctx.store.touchpoints.live(ws.id)

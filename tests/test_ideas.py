@@ -96,8 +96,12 @@ def test_find_duplicate_picks_the_closest() -> None:
 def test_lines_bullets_and_numbering() -> None:
     text = "1. Website chat\n- Phone line\n• Delivery\n\n2) Invoice;\n  * Support e-mail  "
     assert [p.text for p in parse_lines(text)] == [
-        "Website chat", "Phone line", "Delivery", "Invoice", "Support e-mail",
-    ]  # fmt: skip
+        "Website chat",
+        "Phone line",
+        "Delivery",
+        "Invoice",
+        "Support e-mail",
+    ]
 
 
 def test_stage_tags_in_both_languages() -> None:
@@ -114,8 +118,11 @@ def test_length_limits_mark_the_line_not_the_message() -> None:
     long_line = "x" * (MAX_LENGTH + 1)
     lines = parse_lines(f"Phone\n{long_line}\nA\nMail")
     assert [(p.text[:5], p.problem) for p in lines] == [
-        ("Phone", None), ("xxxxx", "too_long"), ("A", "too_short"), ("Mail", None),
-    ]  # fmt: skip
+        ("Phone", None),
+        ("xxxxx", "too_long"),
+        ("A", "too_short"),
+        ("Mail", None),
+    ]
 
 
 def test_html_looking_ideas_are_kept_literally() -> None:
@@ -158,9 +165,15 @@ def test_durations(text: str, expected: timedelta) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("5s", "too_short"), ("0", "too_short"), ("8d", "too_long"), ("3x", "unknown"),
-     ("99999999", "unknown"), ("h", "unknown")],
-)  # fmt: skip
+    [
+        ("5s", "too_short"),
+        ("0", "too_short"),
+        ("8d", "too_long"),
+        ("3x", "unknown"),
+        ("99999999", "unknown"),
+        ("h", "unknown"),
+    ],
+)
 def test_bad_durations(text: str, code: str) -> None:
     with pytest.raises(DurationError) as caught:
         parse_duration(text)

@@ -19,23 +19,69 @@ MAX_TOUCHPOINTS = 150
 DUPLICATE_THRESHOLD = 85.0
 
 _STAGE_TAGS = {
-    "before": Stage.BEFORE, "до": Stage.BEFORE, "voor": Stage.BEFORE, "vooraf": Stage.BEFORE,
-    "during": Stage.DURING, "во_время": Stage.DURING, "вовремя": Stage.DURING,
+    "before": Stage.BEFORE,
+    "до": Stage.BEFORE,
+    "voor": Stage.BEFORE,
+    "vooraf": Stage.BEFORE,
+    "during": Stage.DURING,
+    "во_время": Stage.DURING,
+    "вовремя": Stage.DURING,
     "tijdens": Stage.DURING,
-    "after": Stage.AFTER, "после": Stage.AFTER, "na": Stage.AFTER, "achteraf": Stage.AFTER,
-}  # fmt: skip
+    "after": Stage.AFTER,
+    "после": Stage.AFTER,
+    "na": Stage.AFTER,
+    "achteraf": Stage.AFTER,
+}
 _NUMBER = re.compile(r"\d+")
 _TAG = re.compile(r"(?<!\w)#([\w]+)", re.UNICODE)
 _BULLET = re.compile(r"^\s*(?:[-*•·–—▪►✔✅☐➤>]+|\(?\d{1,3}[.)]|\(?[a-zа-я][)])\s*", re.I)
 # Words that qualify a channel without making it a different touchpoint.
 _FILLER = frozenset(
     {
-        "a", "an", "the", "on", "in", "at", "of", "to", "for", "our", "my", "via", "by",
-        "with", "online", "в", "во", "на", "с", "со", "по", "к", "о", "об", "у", "и", "для",
-        "через", "наш", "наша", "наше", "наши", "нашем", "нашей", "онлайн", "de", "het",
-        "een", "op", "van", "onze", "ons",
+        "a",
+        "an",
+        "the",
+        "on",
+        "in",
+        "at",
+        "of",
+        "to",
+        "for",
+        "our",
+        "my",
+        "via",
+        "by",
+        "with",
+        "online",
+        "в",
+        "во",
+        "на",
+        "с",
+        "со",
+        "по",
+        "к",
+        "о",
+        "об",
+        "у",
+        "и",
+        "для",
+        "через",
+        "наш",
+        "наша",
+        "наше",
+        "наши",
+        "нашем",
+        "нашей",
+        "онлайн",
+        "de",
+        "het",
+        "een",
+        "op",
+        "van",
+        "onze",
+        "ons",
     }
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from bot.domain import CRITERIA, Criterion
 
+
 def total_steps(items: int) -> int:
     return items * len(CRITERIA)
 

@@ -28,9 +28,10 @@ async def test_bot_answers_start_in_group_and_private_in_two_languages(
     assert ("all_group_chats", None) in scopes and ("all_group_chats", "ru") in scopes
     assert ("default", None) in scopes
     group_ru = next(
-        c for c in tg.commands
+        c
+        for c in tg.commands
         if c["scope"]["type"] == "all_group_chats" and c.get("language_code") == "ru"
-    )  # fmt: skip
+    )
     assert {"brainstorm", "idea", "rate", "results"} <= {
         c["command"] for c in group_ru["commands"]
     }

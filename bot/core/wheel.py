@@ -1,0 +1,362 @@
+"""The wheel picture: a radar chart of the spokes, drawn with matplotlib's object API.
+
+No pyplot and no global state, so it is safe to call from a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.projections.polar import PolarAxes
+from matplotlib.transforms import Bbox
+
+from bot.domain import Stage
+
+SIZE_PX = 1000
+DPI = 100
+Point = tuple[float, float]
+Quad = tuple[Point, Point, Point, Point]
+
+COLOR_TEAM = "#2563eb"
+COLOR_PREVIOUS = "#9ca3af"
+COLOR_CUSTOMER = "#ea580c"
+COLOR_MEAN = "#16a34a"
+STAGE_COLORS = {
+    Stage.BEFORE: "#a855f7",
+    Stage.DURING: "#0ea5e9",
+    Stage.AFTER: "#f59e0b",
+    Stage.NONE: "#94a3b8",
+}
+RADIAL_LABELS_FROM = 13
+MIN_LABEL_SIZE = 6.0
+MARGIN = 8  # more spokes than this: labels run along the spokes
+
+
+@dataclass(frozen=True, slots=True)
+class Spoke:
+    number: int
+    label: str
+    stage: Stage = Stage.NONE
+    value: float | None = None
+    previous: float | None = None
+    customer: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WheelSpec:
+    """Everything the picture shows; texts come translated from the caller."""
+
+    title: str
+    subtitle: str
+    spokes: Sequence[Spoke]
+    mean: float | None = None
+    stage_names: dict[Stage, str] = field(default_factory=dict)
+    legend_team: str = "Team"
+    legend_previous: str = "Previous round"
+    legend_customer: str = "Customers"
+    legend_mean: str = "Mean (a round wheel at this level)"
+
+
+@dataclass(frozen=True, slots=True)
+class WheelLayout:
+    """The PNG and where each spoke label landed (pixel quads, origin bottom-left)."""
+
+    png: bytes
+    width: int
+    height: int
+    label_quads: tuple[Quad, ...]
+    obstacles: tuple[Quad, ...] = ()  # title, subtitle and legend: labels must avoid them
+
+
+def label_text(spoke: Spoke, count: int) -> str:
+    """ "3. Long label" wrapped to fit the number of spokes (at most three lines)."""
+    width, lines = (19, 3) if count <= 8 else (18, 3) if count < RADIAL_LABELS_FROM else (24, 2)
+    text = f"{spoke.number}. {spoke.label}"
+    wrapped = textwrap.wrap(text, width=width, break_long_words=True) or [text]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    return "\n".join(wrapped)
+
+
+def _font_size(count: int) -> float:
+    if count <= 8:
+        return 12.0
+    if count < RADIAL_LABELS_FROM:
+        return 10.5
+    if count <= 20:
+        return 9.0
+    return 7.5
+
+
+def _closed(values: Sequence[float]) -> list[float]:
+    return [*values, values[0]]
+
+
+def render_wheel(spec: WheelSpec) -> WheelLayout:
+    """Draw the wheel; returns the PNG and the label placement for layout checks."""
+    fig = Figure(figsize=(SIZE_PX / DPI, SIZE_PX / DPI), dpi=DPI, facecolor="white")
+    canvas = FigureCanvasAgg(fig)
+    count = len(spec.spokes)
+    radial = count >= RADIAL_LABELS_FROM
+    inset = 0.265 if radial else 0.19
+    # Radial labels reach further down; lift the wheel a little clear of the legend.
+    bottom = inset - (0.01 if radial else 0.03)
+    ax = fig.add_axes((inset, bottom, 1 - 2 * inset, 1 - 2 * inset), projection="polar")
+    assert isinstance(ax, PolarAxes)
+    ax.set_theta_offset(math.pi / 2)
+    ax.set_theta_direction(-1)
+    ax.set_ylim(0, 10)
+    ax.set_yticks([2, 4, 6, 8, 10])
+    ax.set_yticklabels(["2", "4", "6", "8", "10"], fontsize=8, color="#6b7280")
+    # The radial scale sits between the first two spokes, clear of spoke 1's value.
+    ax.set_rlabel_position(180 / max(count, 2))
+    ax.grid(color="#e5e7eb", linewidth=0.8)
+    ax.spines["polar"].set_color("#d1d5db")
+    angles = [2 * math.pi * i / max(count, 1) for i in range(count)]
+    ax.set_xticks(angles)
+    ax.set_xticklabels([])
+
+    stages = [s.stage for s in spec.spokes]
+    if count and any(stage is not Stage.NONE for stage in stages):
+        width = 2 * math.pi / count
+        for angle, stage in zip(angles, stages, strict=True):
+            ax.bar(
+                angle,
+                10,
+                width=width,
+                bottom=0,
+                color=STAGE_COLORS[stage],
+                alpha=0.07,
+                edgecolor="none",
+                zorder=0,
+            )
+
+    handles: list[Artist] = []
+    if count:
+        if spec.mean is not None and spec.mean > 0:
+            ring = [2 * math.pi * i / 180 for i in range(181)]
+            (mean_line,) = ax.plot(
+                ring,
+                [spec.mean] * len(ring),
+                linestyle="--",
+                linewidth=1.4,
+                color=COLOR_MEAN,
+                label=spec.legend_mean,
+                zorder=2,
+            )
+            handles.append(mean_line)
+        previous = [s.previous for s in spec.spokes]
+        if any(v is not None for v in previous):
+            values = [v if v is not None else 0.0 for v in previous]
+            (prev_line,) = ax.plot(
+                _closed(angles),
+                _closed(values),
+                color=COLOR_PREVIOUS,
+                linewidth=1.6,
+                linestyle=(0, (4, 2)),
+                label=spec.legend_previous,
+                zorder=3,
+            )
+            ax.fill(_closed(angles), _closed(values), color=COLOR_PREVIOUS, alpha=0.12, zorder=3)
+            handles.append(prev_line)
+        customer = [s.customer for s in spec.spokes]
+        if any(v is not None for v in customer):
+            values = [v if v is not None else 0.0 for v in customer]
+            (cust_line,) = ax.plot(
+                _closed(angles),
+                _closed(values),
+                color=COLOR_CUSTOMER,
+                linewidth=1.8,
+                marker="s",
+                markersize=4,
+                label=spec.legend_customer,
+                zorder=4,
+            )
+            handles.append(cust_line)
+        team = [s.value if s.value is not None else 0.0 for s in spec.spokes]
+        (team_line,) = ax.plot(
+            _closed(angles),
+            _closed(team),
+            color=COLOR_TEAM,
+            linewidth=2.4,
+            marker="o",
+            markersize=5,
+            label=spec.legend_team,
+            zorder=5,
+        )
+        ax.fill(_closed(angles), _closed(team), color=COLOR_TEAM, alpha=0.22, zorder=5)
+        handles.insert(0, team_line)
+        value_size = 10 if count <= 12 else 8 if count <= 20 else 6.5
+        for angle, spoke in zip(angles, spec.spokes, strict=True):
+            shown = "—" if spoke.value is None else f"{spoke.value:.1f}"
+            radius = min((spoke.value or 0.0) + 0.9, 9.6)
+            ax.text(
+                angle,
+                radius,
+                shown,
+                ha="center",
+                va="center",
+                fontsize=value_size,
+                color=COLOR_TEAM,
+                weight="bold",
+                zorder=6,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
+
+    title = fig.suptitle(spec.title, fontsize=19, weight="bold", y=0.975)
+    subtitle = fig.text(0.5, 0.925, spec.subtitle, ha="center", fontsize=12.5, color="#374151")
+    blocking: list[Artist] = [title, subtitle]
+    legend_items: list[Artist] = list(handles)
+    labels = [str(h.get_label()) for h in handles]
+    present = [st for st in (Stage.BEFORE, Stage.DURING, Stage.AFTER) if st in stages]
+    for stage in present:
+        legend_items.append(Patch(color=STAGE_COLORS[stage], alpha=0.35))
+        labels.append(spec.stage_names.get(stage, stage.value))
+    if legend_items:
+        legend = fig.legend(
+            legend_items,
+            labels,
+            loc="lower center",
+            ncol=min(4, len(labels)),
+            frameon=False,
+            fontsize=10.5,
+            bbox_to_anchor=(0.5, 0.005),
+        )
+        blocking.append(legend)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+    obstacles = tuple(_quad(artist.get_window_extent(renderer)) for artist in blocking)
+    # Shrink the labels until none overlaps another, leaves the picture or hits the legend.
+    size = _font_size(count)
+    while True:
+        artists, quads = _draw_labels(fig, ax, spec, angles, radial, size)
+        if size <= MIN_LABEL_SIZE or fits(quads, obstacles):
+            break
+        for artist in artists:
+            artist.remove()
+        size -= 0.5
+    buffer = io.BytesIO()
+    canvas.print_png(buffer)  # type: ignore[no-untyped-call]
+    return WheelLayout(
+        png=buffer.getvalue(),
+        width=SIZE_PX,
+        height=SIZE_PX,
+        label_quads=quads,
+        obstacles=obstacles,
+    )
+
+
+def fits(quads: Sequence[Quad], obstacles: Sequence[Quad]) -> bool:
+    """No label overlaps another or an obstacle, and all stay inside the picture."""
+    for i, quad in enumerate(quads):
+        if any(
+            not (MARGIN <= x <= SIZE_PX - MARGIN and MARGIN <= y <= SIZE_PX - MARGIN)
+            for x, y in quad
+        ):
+            return False
+        if any(quads_overlap(quad, other) for other in quads[i + 1 :]):
+            return False
+        if any(quads_overlap(quad, obstacle) for obstacle in obstacles):
+            return False
+    return True
+
+
+def _quad(box: Bbox) -> Quad:
+    return ((box.x0, box.y0), (box.x1, box.y0), (box.x1, box.y1), (box.x0, box.y1))
+
+
+def _draw_labels(
+    fig: Figure, ax: PolarAxes, spec: WheelSpec, angles: list[float], radial: bool, size: float
+) -> tuple[list[Artist], tuple[Quad, ...]]:
+    count = len(spec.spokes)
+    canvas = fig.canvas
+    renderer = canvas.get_renderer()  # type: ignore[attr-defined]
+    artists: list[Artist] = []
+    centre = ax.transData.transform((0, 0))
+    rim = ax.transData.transform((0, 10))
+    radius_px = math.dist(centre, rim)
+    quads: list[Quad] = []
+    for angle, spoke in zip(angles, spec.spokes, strict=True):
+        # Screen angle: 0 at the top, clockwise (as the axes draw it).
+        screen = math.pi / 2 - angle
+        gap = 14 if radial else 18
+        x = centre[0] + (radius_px + gap) * math.cos(screen)
+        y = centre[1] + (radius_px + gap) * math.sin(screen)
+        text = label_text(spoke, count)
+        color = "#111827"
+        if radial:
+            right = math.cos(screen) >= -1e-9
+            rotation = math.degrees(screen) if right else math.degrees(screen) + 180
+            ha = "left" if right else "right"
+            artist = fig.text(
+                x / fig.bbox.width,
+                y / fig.bbox.height,
+                text,
+                fontsize=size,
+                ha=ha,
+                va="center",
+                color=color,
+                rotation=0,
+                rotation_mode="anchor",
+                linespacing=1.05,
+            )
+            artists.append(artist)
+            box = artist.get_window_extent(renderer)
+            artist.set_rotation(rotation)
+            quads.append(_rotated_quad((x, y), box.width, box.height, rotation, ha))
+        else:
+            cos, sin = math.cos(screen), math.sin(screen)
+            ha = "center" if abs(cos) < 0.2 else "left" if cos > 0 else "right"
+            va = "center" if abs(sin) < 0.2 else "bottom" if sin > 0 else "top"
+            artist = fig.text(
+                x / fig.bbox.width,
+                y / fig.bbox.height,
+                text,
+                fontsize=size,
+                ha=ha,
+                va=va,
+                color=color,
+                linespacing=1.1,
+                multialignment="center" if ha == "center" else ha,
+            )
+            artists.append(artist)
+            quads.append(_quad(artist.get_window_extent(renderer)))
+    return artists, tuple(quads)
+
+
+def _rotated_quad(anchor: Point, width: float, height: float, degrees: float, ha: str) -> Quad:
+    x0 = 0.0 if ha == "left" else -width
+    corners = [
+        (x0, -height / 2),
+        (x0 + width, -height / 2),
+        (x0 + width, height / 2),
+        (x0, height / 2),
+    ]
+    rad = math.radians(degrees)
+    cos, sin = math.cos(rad), math.sin(rad)
+    turned = [
+        (anchor[0] + cx * cos - cy * sin, anchor[1] + cx * sin + cy * cos) for cx, cy in corners
+    ]
+    return (turned[0], turned[1], turned[2], turned[3])
+
+
+def quads_overlap(a: Quad, b: Quad) -> bool:
+    """Whether two convex quads intersect (separating axis test)."""
+    for quad in (a, b):
+        for i in range(4):
+            (x1, y1), (x2, y2) = quad[i], quad[(i + 1) % 4]
+            nx, ny = y2 - y1, x1 - x2
+            pa = [nx * x + ny * y for x, y in a]
+            pb = [nx * x + ny * y for x, y in b]
+            if max(pa) <= min(pb) or max(pb) <= min(pa):
+                return False
+    return True

@@ -1,0 +1,206 @@
+"""Rating rounds in-process: the wizard, privacy, forged presses, closing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, EditMessageText
+from aiogram.types import Chat, Message, User
+
+from bot.domain import Criterion, Phase, RoundStatus
+from handlers.callbacks import RateAction, RateOp, ReviewAction, ReviewOp, RoundAction, RoundOp
+from handlers.rating import RatingFlow
+from storage.models import Round, Workshop
+from tests.harness import Harness, group_chat, make_user, private_chat
+
+NOW = datetime.now(UTC)
+
+
+class Team:
+    def __init__(self, harness: Harness) -> None:
+        self.h = harness
+        self.alice, self.bob, self.carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
+        self.outsider = make_user("Eve")
+        self.chat = group_chat()
+        harness.session.admins[self.chat.id] = {self.alice.id}
+        for user in (self.bob, self.carol):
+            harness.session.members[(self.chat.id, user.id)] = "member"
+
+    @property
+    def rating(self) -> RatingFlow:
+        flow: RatingFlow = self.h.dp["rating"]
+        return flow
+
+    async def workshop_in_review(self, ideas: str = "Website chat\nPhone line") -> Workshop:
+        await self.h.say(self.alice, self.chat, "/brainstorm 10m")
+        await self.h.say(self.bob, self.chat, f"/idea {ideas}")
+        await self.h.say(self.carol, self.chat, "/idea Delivery")
+        await self.h.say(self.alice, self.chat, "/finish")
+        ws = await self.h.ctx.store.workshops.active(self.chat.id)
+        assert ws is not None and ws.phase is Phase.REVIEW
+        return ws
+
+    async def open_round(self) -> tuple[Workshop, Round]:
+        ws = await self.workshop_in_review()
+        button = Message(message_id=1, date=NOW, chat=self.chat, text="list")
+        await self.h.click(
+            self.alice, button, ReviewAction(op=ReviewOp.SHORTLIST, ws=ws.id).pack()
+        )
+        (rnd,) = await self.h.ctx.store.rounds.for_workshop(ws.id)
+        return ws, rnd
+
+    async def open_wizard(self, user: User, rnd: Round) -> Message:
+        await self.h.say(user, private_chat(user), f"/start r_{rnd.token}")
+        rater = await self.h.ctx.store.rounds.rater(rnd.id, user.id)
+        assert rater is not None and rater.wizard_message_id is not None
+        return Message(message_id=rater.wizard_message_id, date=NOW, chat=private_chat(user))
+
+    async def tap(
+        self, user: User, wizard: Message, rnd: Round, op: RateOp, step: int, v: int = 0
+    ) -> None:
+        await self.h.click(user, wizard, RateAction(op=op, r=rnd.id, s=step, v=v).pack())
+
+    async def rate_everything(self, user: User, rnd: Round, values: list[int]) -> None:
+        wizard = await self.open_wizard(user, rnd)
+        for step, value in enumerate(values):
+            await self.tap(user, wizard, rnd, RateOp.VALUE, step, value)
+
+    def last_answer(self) -> AnswerCallbackQuery:
+        return self.h.session.answers()[-1]
+
+    def last_edit(self, chat: Chat) -> str:
+        edits = [m for m in self.h.session.of(EditMessageText) if m.chat_id == chat.id]
+        return str(edits[-1].text)
+
+
+@pytest.fixture
+def team(harness: Harness) -> Team:
+    return Team(harness)
+
+
+async def test_shortlist_and_rate_opens_a_round_with_a_private_link(team: Team) -> None:
+    ws, rnd = await team.open_round()
+    assert rnd.status is RoundStatus.OPEN and rnd.number == 1
+    message = team.h.session.sent(team.chat.id)[-1]
+    assert "Rating round 1" in message.text and "0 of 3 done" in message.text
+    markup = message.method.reply_markup  # type: ignore[attr-defined]
+    url = markup.inline_keyboard[0][0].url
+    assert url == f"https://t.me/touchwheel_bot?start=r_{rnd.token}"
+    assert len(rnd.token) >= 16 and not rnd.token.isdigit()
+    items = await team.h.ctx.store.rounds.items(rnd.id)
+    assert [i.text for i in items] == ["Website chat", "Phone line", "Delivery"]
+    again = await team.h.ctx.store.workshops.get(ws.id)
+    assert again is not None and again.phase is Phase.RATING
+
+
+async def test_wizard_back_skip_change_and_exact_storage(team: Team) -> None:
+    _, rnd = await team.open_round()
+    bob = team.bob
+    wizard = await team.open_wizard(bob, rnd)
+    first = team.h.session.sent(bob.id)[-1].text
+    assert "Touchpoint 1 of 3" in first and "Simplicity" in first
+    await team.tap(bob, wizard, rnd, RateOp.VALUE, 0, 7)
+    await team.tap(bob, wizard, rnd, RateOp.VALUE, 1, 3)
+    await team.tap(bob, wizard, rnd, RateOp.BACK, 2)
+    assert "Convenience" in team.last_edit(private_chat(bob))
+    assert "•3•" in str(team.h.session.of(EditMessageText)[-1].reply_markup)
+    await team.tap(bob, wizard, rnd, RateOp.VALUE, 1, 4)  # changed its mind
+    await team.tap(bob, wizard, rnd, RateOp.SKIP, 2)
+    for step, value in zip(range(3, 9), [5, 6, 7, 8, 9, 10], strict=True):
+        await team.tap(bob, wizard, rnd, RateOp.VALUE, step, value)
+    summary = team.last_edit(private_chat(bob))
+    assert "Your answers" in summary and "7 · 4 · —" in summary
+    await team.tap(bob, wizard, rnd, RateOp.CHANGE, 3)
+    await team.tap(bob, wizard, rnd, RateOp.VALUE, 3, 0)
+    await team.tap(bob, wizard, rnd, RateOp.VALUE, 3, 0)  # a double tap
+    answers = await team.h.ctx.store.rounds.answers(rnd.id, bob.id)
+    items = await team.h.ctx.store.rounds.items(rnd.id)
+    tp = [i.touchpoint_id for i in items]
+    assert answers == {
+        (tp[0], Criterion.SIMPLICITY): 7,
+        (tp[0], Criterion.CONVENIENCE): 4,
+        (tp[0], Criterion.SPEED): None,
+        (tp[1], Criterion.SIMPLICITY): 0,
+        (tp[1], Criterion.CONVENIENCE): 6,
+        (tp[1], Criterion.SPEED): 7,
+        (tp[2], Criterion.SIMPLICITY): 8,
+        (tp[2], Criterion.CONVENIENCE): 9,
+        (tp[2], Criterion.SPEED): 10,
+    }
+    rater = await team.h.ctx.store.rounds.rater(rnd.id, bob.id)
+    assert rater is not None and rater.finished_at is not None
+
+
+async def test_restart_resumes_at_the_first_gap(team: Team) -> None:
+    _, rnd = await team.open_round()
+    wizard = await team.open_wizard(team.bob, rnd)
+    await team.tap(team.bob, wizard, rnd, RateOp.VALUE, 0, 5)
+    await team.tap(team.bob, wizard, rnd, RateOp.VALUE, 1, 5)
+    await team.open_wizard(team.bob, rnd)
+    resumed = team.h.session.sent(team.bob.id)[-1].text
+    assert "Touchpoint 1 of 3" in resumed and "Response speed" in resumed
+
+
+async def test_a_non_member_is_refused_and_nothing_is_stored(team: Team) -> None:
+    _, rnd = await team.open_round()
+    eve = team.outsider
+    await team.h.say(eve, private_chat(eve), f"/start r_{rnd.token}")
+    assert "for members of the group" in team.h.session.sent(eve.id)[-1].text
+    assert await team.h.ctx.store.rounds.rater(rnd.id, eve.id) is None
+
+
+async def test_forged_and_foreign_presses_change_nothing(team: Team) -> None:
+    _, rnd = await team.open_round()
+    wizard = await team.open_wizard(team.bob, rnd)
+    eve_chat = private_chat(team.outsider)
+    eve_msg = Message(message_id=wizard.message_id, date=NOW, chat=eve_chat)
+    await team.tap(team.outsider, eve_msg, rnd, RateOp.VALUE, 0, 9)
+    assert team.last_answer().show_alert
+    await team.tap(team.bob, wizard, rnd, RateOp.VALUE, 0, 11)
+    assert team.last_answer().show_alert
+    await team.tap(team.bob, wizard, rnd, RateOp.VALUE, 99, 5)
+    assert team.last_answer().show_alert
+    for forged in ("rt:garbage", "totally-unknown", "rt:v:1:2"):
+        before = len(team.h.session.answers())
+        await team.h.click(team.bob, wizard, forged)
+        assert len(team.h.session.answers()) == before + 1, forged
+        assert team.last_answer().show_alert
+    assert await team.h.ctx.store.rounds.ratings(rnd.id) == []
+
+
+async def test_everyone_done_closes_the_round(team: Team) -> None:
+    _, rnd = await team.open_round()
+    await team.h.ctx.store.users.seen(team.alice.id, "alice", "Alice", "en", team.chat.id)
+    for user in (team.alice, team.bob, team.carol):
+        await team.rate_everything(user, rnd, [5] * 9)
+    closed = await team.h.ctx.store.rounds.get(rnd.id)
+    assert closed is not None and closed.status is RoundStatus.CLOSED and closed.results_shown
+    await team.tap(team.bob, await team.open_wizard(team.bob, rnd), rnd, RateOp.VALUE, 0, 1)
+
+
+async def test_a_closed_round_refuses_taps(team: Team) -> None:
+    _, rnd = await team.open_round()
+    wizard = await team.open_wizard(team.bob, rnd)
+    await team.rating.close(rnd.id, show_anyway=True)
+    await team.tap(team.bob, wizard, rnd, RateOp.VALUE, 0, 3)
+    assert "closed" in (team.last_answer().text or "")
+    assert await team.h.ctx.store.rounds.ratings(rnd.id) == []
+
+
+async def test_too_few_raters_ask_the_facilitator(team: Team) -> None:
+    ws, rnd = await team.open_round()
+    await team.rate_everything(team.bob, rnd, [6] * 9)
+    await team.rating.deadline(rnd.id)
+    question = team.h.session.sent(team.chat.id)[-1]
+    assert "Only 1 of the 3 people needed" in question.text
+    still = await team.h.ctx.store.rounds.get(rnd.id)
+    assert still is not None and still.status is RoundStatus.OPEN
+    button = Message(message_id=77, date=NOW, chat=team.chat, text="q")
+    await team.h.click(team.bob, button, RoundAction(op=RoundOp.SHOW, r=rnd.id).pack())
+    assert team.last_answer().show_alert
+    await team.h.click(team.alice, button, RoundAction(op=RoundOp.SHOW, r=rnd.id).pack())
+    done = await team.h.ctx.store.rounds.get(rnd.id)
+    assert done is not None and done.status is RoundStatus.CLOSED
+    after = await team.h.ctx.store.workshops.get(ws.id)
+    assert after is not None and after.phase is Phase.RESULTS

@@ -1,0 +1,95 @@
+"""Results after a real round: the wheel, the table's numbers, the plan and /export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+
+import pytest
+from aiogram.methods import SendDocument, SendPhoto
+
+from bot.domain import RoundStatus
+from tests.harness import Harness
+from tests.test_rating import Team
+
+# Three raters × three touchpoints (Website chat, Phone line, Delivery) × three criteria.
+VALUES = {
+    "alice": [8, 8, 8, 2, 3, 1, 6, 6, 6],
+    "bob": [9, 7, 8, 3, 3, 2, 5, 7, 6],
+    "carol": [7, 9, 8, 9, 2, 3, 7, 5, 6],
+}
+
+
+@pytest.fixture
+async def closed(harness: Harness) -> Team:
+    team = Team(harness)
+    _, rnd = await team.open_round()
+    await harness.ctx.store.users.seen(team.alice.id, "alice", "Alice", "en", team.chat.id)
+    for user in (team.alice, team.bob, team.carol):
+        await team.rate_everything(user, rnd, VALUES[user.first_name.lower()])
+    found = await harness.ctx.store.rounds.get(rnd.id)
+    assert found is not None and found.status is RoundStatus.CLOSED
+    return team
+
+
+def mean(values: list[int]) -> float:
+    return statistics.fmean(values)
+
+
+def expected_overall(spoke: int) -> float:
+    """By hand from VALUES: mean of the three criterion means of one spoke."""
+    per = [[VALUES[r][spoke * 3 + c] for r in VALUES] for c in range(3)]
+    return statistics.fmean(mean(v) for v in per)
+
+
+async def test_closing_posts_wheel_table_and_plan(closed: Team) -> None:
+    session = closed.h.session
+    (photo,) = session.of(SendPhoto)
+    assert int(photo.chat_id) == closed.chat.id
+    assert "Roundness" in (photo.caption or "") and "3 rated" in (photo.caption or "")
+    texts = [r.text for r in session.sent(closed.chat.id) if not isinstance(r.method, SendPhoto)]
+    body = texts[-1]
+    assert "Ranking" in body and "Action plan" in body
+    # Phone line: simplicity (2+3+9)/3 = 4.67, convenience 2.67, speed 2.0 -> overall 3.11
+    assert f"{expected_overall(1):.1f}" == "3.1"
+    assert " 2 Phone line        4.7  2.7  2.0  3.1  3 ⚠" in body
+    assert " 1 Website chat      8.0  8.0  8.0  8.0  3" in body
+    plan = body[body.index("Action plan") :]
+    assert plan.index("Phone line") < plan.index("Delivery")
+    assert "weakest: response speed (2.0)" in plan
+    assert "Website chat" not in plan  # 8.0 is not weak: nothing to fix there
+    assert "Call back every missed call" in plan or "call back every missed call" in plan
+
+
+async def test_export_parses_back_to_the_same_numbers(closed: Team) -> None:
+    await closed.h.say(closed.alice, closed.chat, "/export")
+    docs = closed.h.session.of(SendDocument)
+    names = [d.document.filename for d in docs]
+    assert [n.rsplit("-", 1)[-1] for n in names] == [
+        "touchpoints.csv",
+        "answers.csv",
+        "report.md",
+        "wheel.png",
+    ]
+    table = list(csv.DictReader(io.StringIO(docs[0].document.data.decode())))
+    by_name = {row["touchpoint"]: row for row in table}
+    for spoke, name in enumerate(["Website chat", "Phone line", "Delivery"]):
+        assert float(by_name[name]["overall"]) == pytest.approx(expected_overall(spoke), abs=1e-4)
+        assert by_name[name]["raters"] == "3"
+    assert by_name["Phone line"]["rank"] == "3" and by_name["Website chat"]["rank"] == "1"
+    assert by_name["Phone line"]["weakest"] == "speed"
+    raw = list(csv.DictReader(io.StringIO(docs[1].document.data.decode())))
+    assert len(raw) == 27
+    assert {row["rater"] for row in raw} == {"R1", "R2", "R3"}
+    for spoke in range(3):
+        simplicity = [int(r["value"]) for r in raw if r["spoke"] == str(spoke + 1)
+                      and r["criterion"] == "simplicity"]
+        assert sorted(simplicity) == sorted(VALUES[p][spoke * 3] for p in VALUES)
+    assert docs[3].document.data[:4] == b"\x89PNG"
+
+
+async def test_results_again_on_request(closed: Team) -> None:
+    before = len(closed.h.session.of(SendPhoto))
+    await closed.h.say(closed.bob, closed.chat, "/results")
+    assert len(closed.h.session.of(SendPhoto)) == before + 1
