@@ -83,8 +83,11 @@ async def test_export_parses_back_to_the_same_numbers(closed: Team) -> None:
     assert len(raw) == 27
     assert {row["rater"] for row in raw} == {"R1", "R2", "R3"}
     for spoke in range(3):
-        simplicity = [int(r["value"]) for r in raw if r["spoke"] == str(spoke + 1)
-                      and r["criterion"] == "simplicity"]
+        simplicity = [
+            int(r["value"])
+            for r in raw
+            if r["spoke"] == str(spoke + 1) and r["criterion"] == "simplicity"
+        ]
         assert sorted(simplicity) == sorted(VALUES[p][spoke * 3] for p in VALUES)
     assert docs[3].document.data[:4] == b"\x89PNG"
 
