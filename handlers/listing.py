@@ -191,6 +191,12 @@ async def offer_shortlist(
     store = flow.ctx.store
     limit = flow.ctx.config.workshop.max_touchpoints
     touchpoints = await store.touchpoints.live(ws.id)
+    if not touchpoints:
+        with flow.ctx.speaking(ws.locale):
+            await flow.ctx.bot.send_message(
+                ws.chat_id, _("There are no touchpoints to rate: the list is empty.")
+            )
+        return
     if len(touchpoints) <= limit:
         await store.touchpoints.set_shortlist(ws.id, [tp.id for tp in touchpoints])
         await rating.open_round(ws, length)

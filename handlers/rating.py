@@ -14,6 +14,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.clock import format_left, format_local
@@ -146,10 +147,11 @@ class RatingFlow:
             lines = [title]
             if rnd.status is RoundStatus.OPEN:
                 explain = _(
-                    "Rate {n} touchpoints from 0 to 10 on simplicity, convenience and response "
+                    "Rate {touchpoints} from 0 to 10 on simplicity, convenience and response "
                     "speed, in a private chat with me. Nobody sees anyone else's answers."
                 )
-                lines.append(explain.format(n=len(items)))
+                count = ngettext("{n} touchpoint", "{n} touchpoints", len(items))
+                lines.append(explain.format(touchpoints=count.format(n=len(items))))
                 lines.append(
                     _("⏰ Until {end} ({left} left)").format(
                         end=format_local(rnd.deadline, zone),

@@ -182,7 +182,10 @@ class Sent:
         return [button for row in self.markup.get("inline_keyboard", []) for button in row]
 
     def button(self, label: str) -> dict[str, Any]:
-        """The inline button whose text contains `label`."""
+        """The inline button labelled exactly `label`, else the first whose text contains it."""
+        for button in self.buttons():
+            if button["text"] == label:
+                return button
         for button in self.buttons():
             if label in button["text"]:
                 return button
@@ -202,6 +205,7 @@ class FakeTelegram:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.polls = 0
+        self._closing = False
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(
@@ -231,6 +235,8 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
+        self._closing = True
+        await self._notify()  # release long polls at once instead of at their timeout
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -517,7 +523,7 @@ class FakeTelegram:
                 # Telegram forgets every update below the offset: they are confirmed.
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
             deadline = time.monotonic() + timeout
-            while not self._updates and time.monotonic() < deadline:
+            while not self._updates and not self._closing and time.monotonic() < deadline:
                 try:
                     await asyncio.wait_for(
                         self._changed.wait(), max(0.01, deadline - time.monotonic())

@@ -204,3 +204,10 @@ async def test_too_few_raters_ask_the_facilitator(team: Team) -> None:
     assert done is not None and done.status is RoundStatus.CLOSED
     after = await team.h.ctx.store.workshops.get(ws.id)
     assert after is not None and after.phase is Phase.RESULTS
+
+
+async def test_rate_on_an_empty_list_says_so(team: Team) -> None:
+    await team.h.say(team.alice, team.chat, "/brainstorm 10m")
+    await team.h.say(team.alice, team.chat, "/finish")
+    await team.h.say(team.alice, team.chat, "/rate")
+    assert "list is empty" in team.h.session.sent(team.chat.id)[-1].text
