@@ -125,4 +125,4 @@ class JobScheduler:
             log.exception("job %s failed; retrying in %s s", key, RETRY_SECONDS)
             self._arm(key, kind, ref_id, utcnow() + timedelta(seconds=RETRY_SECONDS))
             return
-        await self._jobs.finish(key)
+        await self._jobs.finish(key, job.run_at)

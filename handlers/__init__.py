@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 
 from bot.context import AppContext
-from handlers import brainstorm, ideas, listing, rating, results, start
+from handlers import brainstorm, followup, ideas, listing, rating, results, start
 from handlers.flow import Flow
 from handlers.middlewares import InFlightMiddleware, LocaleMiddleware, TrackMiddleware
 from handlers.permissions import AdminCache
@@ -26,7 +26,9 @@ def setup_dispatcher(dp: Dispatcher, ctx: AppContext) -> InFlightMiddleware:
     dp["flow"] = flow
     rating_flow = rating.RatingFlow(flow)
     dp["rating"] = rating_flow
-    dp["results_flow"] = results.ResultsFlow(flow, rating_flow)
+    results_flow = results.ResultsFlow(flow, rating_flow)
+    dp["results_flow"] = results_flow
+    dp["follow"] = followup.FollowUp(flow, rating_flow, results_flow)
     ctx.scheduler.every(BOARD_TICK_SECONDS, flow.tick, "board-tick")
     dp.shutdown.register(flow.boards.close)
     dp.shutdown.register(rating_flow.progress.close)
@@ -37,6 +39,7 @@ def setup_dispatcher(dp: Dispatcher, ctx: AppContext) -> InFlightMiddleware:
         brainstorm.make_router(),
         listing.make_router(),
         results.make_router(),
+        followup.make_router(),
         start.make_router(),
         ideas.make_fallback_router(),  # plain text last
         start.make_fallback_router(),  # and any button nobody understood

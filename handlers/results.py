@@ -53,7 +53,7 @@ def verdict_text(score: RoundScore) -> str:
         Verdict.BUMPY: _("bumpy: the service jolts customers"),
     }
     text = texts[score.verdict]
-    if score.slow:
+    if score.slow and score.verdict is Verdict.ROUND:
         text += " " + _("(but small: it rolls evenly, yet slowly)")
     return text
 

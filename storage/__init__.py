@@ -11,6 +11,7 @@ from storage.repositories import (
     JobRepo,
     PlanRepo,
     RoundRepo,
+    ScheduleRepo,
     TouchpointRepo,
     UserRepo,
     WorkshopRepo,
@@ -29,6 +30,7 @@ class Storage:
     jobs: JobRepo
     rounds: RoundRepo
     plans: PlanRepo
+    schedules: ScheduleRepo
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -42,6 +44,7 @@ class Storage:
             jobs=JobRepo(db),
             rounds=RoundRepo(db),
             plans=PlanRepo(db),
+            schedules=ScheduleRepo(db),
         )
 
     async def close(self) -> None:

@@ -139,6 +139,7 @@ class Schedule:
     chat_id: int
     spec: str
     at_time: str
+    start_date: str | None
     last_fire: datetime | None
     created_at: datetime
 

@@ -21,6 +21,7 @@ from storage.models import (
     Rating,
     Round,
     RoundItem,
+    Schedule,
     Touchpoint,
     User,
     Workshop,
@@ -504,14 +505,22 @@ class JobRepo:
             run_at=_dt(row["run_at"]),
         )
 
-    async def finish(self, key: str) -> bool:
-        """Mark a job done; False when it was already done (so it runs once)."""
+    async def finish(self, key: str, run_at: datetime) -> bool:
+        """Mark a job done unless it was moved meanwhile (a handler may re-arm its own key);
+        False when nothing was marked."""
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE jobs SET done_at = ? WHERE key = ? AND done_at IS NULL",
-                (to_iso(utcnow()), key),
+                "UPDATE jobs SET done_at = ? WHERE key = ? AND done_at IS NULL AND run_at = ?",
+                (to_iso(utcnow()), key, to_iso(run_at)),
             )
             return cursor.rowcount > 0
+
+    async def pending_with_prefix(self, prefix: str) -> list[str]:
+        rows = await self._db.fetchall(
+            "SELECT key FROM jobs WHERE done_at IS NULL AND key LIKE ? ESCAPE '\\'",
+            (prefix.replace("_", "\\_").replace("%", "\\%") + "%",),
+        )
+        return [row[0] for row in rows]
 
     async def cancel_for(self, ref_keys: Sequence[str]) -> None:
         """Drop pending jobs by key."""
@@ -834,12 +843,76 @@ class PlanRepo:
         )
 
     async def set_due(self, item_id: int, due_date: str | None) -> None:
+        """A new due date also re-arms its reminder."""
         await self._db.execute(
-            "UPDATE plan_items SET due_date = ? WHERE id = ?", (due_date, item_id)
+            "UPDATE plan_items SET due_date = ?, reminded_at = NULL WHERE id = ?",
+            (due_date, item_id),
         )
+
+    async def current(self, workshop_id: int) -> list[PlanItem]:
+        """The plan of the workshop's latest round that has one."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM plan_items WHERE round_id = (SELECT max(round_id) FROM plan_items "
+            "WHERE workshop_id = ?) ORDER BY position",
+            (workshop_id,),
+        )
+        return [_plan_item(row) for row in rows]
+
+    async def due_unreminded(self, workshop_id: int, today: str) -> list[PlanItem]:
+        """Open items of the current plan due today or earlier that were not reminded yet."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM plan_items WHERE round_id = (SELECT max(round_id) FROM plan_items "
+            "WHERE workshop_id = ?) AND due_date IS NOT NULL AND due_date <= ? "
+            "AND done_at IS NULL AND reminded_at IS NULL ORDER BY position",
+            (workshop_id, today),
+        )
+        return [_plan_item(row) for row in rows]
+
+    async def mark_reminded(self, item_ids: Sequence[int]) -> None:
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE plan_items SET reminded_at = ? WHERE id = ?",
+                [(to_iso(utcnow()), item_id) for item_id in item_ids],
+            )
 
     async def set_done(self, item_id: int, done: bool) -> None:
         await self._db.execute(
             "UPDATE plan_items SET done_at = ? WHERE id = ?",
             (to_iso(utcnow()) if done else None, item_id),
+        )
+
+
+class ScheduleRepo:
+    """One re-evaluation schedule per chat."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def put(self, chat_id: int, spec: str, at_time: str, start_date: str) -> None:
+        await self._db.execute(
+            "INSERT INTO schedules (chat_id, spec, at_time, start_date, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET spec = excluded.spec, "
+            "at_time = excluded.at_time, start_date = excluded.start_date, last_fire = NULL",
+            (chat_id, spec, at_time, start_date, to_iso(utcnow())),
+        )
+
+    async def get(self, chat_id: int) -> Schedule | None:
+        row = await self._db.fetchone("SELECT * FROM schedules WHERE chat_id = ?", (chat_id,))
+        if row is None:
+            return None
+        return Schedule(
+            chat_id=row["chat_id"],
+            spec=row["spec"],
+            at_time=row["at_time"],
+            start_date=row["start_date"],
+            last_fire=from_iso(row["last_fire"]),
+            created_at=_dt(row["created_at"]),
+        )
+
+    async def delete(self, chat_id: int) -> None:
+        await self._db.execute("DELETE FROM schedules WHERE chat_id = ?", (chat_id,))
+
+    async def fired(self, chat_id: int, when: datetime) -> None:
+        await self._db.execute(
+            "UPDATE schedules SET last_fire = ? WHERE chat_id = ?", (to_iso(when), chat_id)
         )

@@ -96,3 +96,24 @@ async def test_results_again_on_request(closed: Team) -> None:
     before = len(closed.h.session.of(SendPhoto))
     await closed.h.say(closed.bob, closed.chat, "/results")
     assert len(closed.h.session.of(SendPhoto)) == before + 1
+
+
+async def test_a_second_round_draws_the_first_underneath(closed: Team) -> None:
+    results_flow = closed.h.dp["results_flow"]
+    ws = await closed.h.ctx.store.workshops.latest(closed.chat.id)
+    assert ws is not None
+    await closed.h.say(closed.alice, closed.chat, "/rate")
+    rounds = await closed.h.ctx.store.rounds.for_workshop(ws.id)
+    assert [r.number for r in rounds] == [1, 2]
+    for user in (closed.alice, closed.bob, closed.carol):
+        await closed.rate_everything(user, rounds[1], [9] * 9)
+    second = await closed.h.ctx.store.rounds.get(rounds[1].id)
+    assert second is not None and second.status is RoundStatus.CLOSED
+    results = await results_flow.compute(second)
+    with closed.h.ctx.speaking("en"):
+        spec = results_flow.wheel_spec(results)
+    assert [s.value for s in spec.spokes] == pytest.approx([9.0, 9.0, 9.0])
+    assert [s.previous for s in spec.spokes] == pytest.approx(
+        [expected_overall(0), expected_overall(1), expected_overall(2)]
+    )
+    assert results.previous_roundness is not None and results.score.roundness == 100

@@ -1,0 +1,95 @@
+"""The trend picture: each touchpoint's overall score across rounds, plus roundness."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.core.text import shorten
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    label: str
+    values: Sequence[float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySpec:
+    title: str
+    rounds: Sequence[str]  # x labels, e.g. "1 · 01.11"
+    series: Sequence[Series]
+    roundness: Sequence[float | None]
+    score_axis: str = "Overall score"
+    roundness_label: str = "Roundness (right axis)"
+
+
+def render_history(spec: HistorySpec) -> bytes:
+    """A PNG (about 1000×700) drawn with the object API, safe in a worker thread."""
+    fig = Figure(figsize=(10, 7), dpi=100, facecolor="white")
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.08, 0.3, 0.82, 0.6))
+    xs = list(range(1, len(spec.rounds) + 1))
+    palette = [
+        "#2563eb",
+        "#dc2626",
+        "#16a34a",
+        "#9333ea",
+        "#ea580c",
+        "#0891b2",
+        "#ca8a04",
+        "#db2777",
+        "#4b5563",
+        "#65a30d",
+        "#7c3aed",
+        "#0d9488",
+    ]
+    for index, series in enumerate(spec.series):
+        points = [(x, v) for x, v in zip(xs, series.values, strict=True) if v is not None]
+        if not points:
+            continue
+        ax.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            marker="o",
+            linewidth=2,
+            color=palette[index % len(palette)],
+            label=shorten(series.label, 34),
+        )
+    ax.set_ylim(0, 10)
+    ax.set_xlim(0.7, max(len(xs), 1) + 0.3)
+    ax.set_xticks(xs)
+    ax.set_xticklabels(list(spec.rounds))
+    ax.set_ylabel(spec.score_axis)
+    ax.grid(color="#e5e7eb")
+    right = ax.twinx()
+    points = [(x, v) for x, v in zip(xs, spec.roundness, strict=True) if v is not None]
+    right.plot(
+        [p[0] for p in points],
+        [p[1] for p in points],
+        color="#111827",
+        linestyle="--",
+        linewidth=2.2,
+        marker="s",
+        label=spec.roundness_label,
+    )
+    right.set_ylim(0, 100)
+    fig.suptitle(spec.title, fontsize=17, weight="bold")
+    handles, labels = ax.get_legend_handles_labels()
+    more, more_labels = right.get_legend_handles_labels()
+    fig.legend(
+        handles + more,
+        labels + more_labels,
+        loc="lower center",
+        ncol=3,
+        frameon=False,
+        fontsize=9.5,
+        bbox_to_anchor=(0.5, 0.01),
+    )
+    buffer = io.BytesIO()
+    canvas.print_png(buffer)  # type: ignore[no-untyped-call]
+    return buffer.getvalue()

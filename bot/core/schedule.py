@@ -1,0 +1,147 @@
+"""Re-evaluation schedules and due dates: parsing and the next moment, DST-safe."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+DEFAULT_TIME = time(10, 0)
+MAX_EVERY_DAYS = 366
+
+
+class Every(StrEnum):
+    DAYS = "days"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSpec:
+    every: Every
+    days: int = 0
+    at: time = DEFAULT_TIME
+
+    def text(self) -> str:
+        """The canonical form, stored in the database: "every 14d 10:00", "weekly 09:30"."""
+        head = f"every {self.days}d" if self.every is Every.DAYS else self.every.value
+        return f"{head} {self.at:%H:%M}"
+
+
+class ScheduleError(ValueError):
+    pass
+
+
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+_EVERY = re.compile(r"^every\s+(\d{1,3})\s*(d|days?|w|weeks?)$")
+
+
+def parse_schedule(text: str) -> ScheduleSpec | None:
+    """ "every 14d", "weekly", "monthly 09:30", "quarterly"; "off" gives None."""
+    words = text.strip().lower().split()
+    if words == ["off"]:
+        return None
+    at = DEFAULT_TIME
+    if words and _TIME.match(words[-1]):
+        match = _TIME.match(words.pop())
+        assert match is not None
+        at = time(int(match.group(1)), int(match.group(2)))
+    head = " ".join(words)
+    simple = {"weekly": Every.WEEKLY, "monthly": Every.MONTHLY, "quarterly": Every.QUARTERLY}
+    if head in simple:
+        return ScheduleSpec(simple[head], at=at)
+    match = _EVERY.match(head)
+    if match:
+        count = int(match.group(1))
+        days = count * 7 if match.group(2).startswith("w") else count
+        if not 1 <= days <= MAX_EVERY_DAYS:
+            raise ScheduleError("range")
+        return ScheduleSpec(Every.DAYS, days=days, at=at)
+    raise ScheduleError("unknown")
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def occurrence(spec: ScheduleSpec, start: date, k: int) -> date:
+    """The k-th date of the schedule counted from `start` (k = 0 is `start` itself)."""
+    if spec.every is Every.DAYS:
+        return start + timedelta(days=spec.days * k)
+    if spec.every is Every.WEEKLY:
+        return start + timedelta(days=7 * k)
+    return _add_months(start, k * (1 if spec.every is Every.MONTHLY else 3))
+
+
+def next_fire(spec: ScheduleSpec, start: date, zone: str, after: datetime) -> datetime:
+    """The first fire strictly after `after`: local wall time `spec.at` in `zone`, in UTC.
+
+    Counted from the `start` date, so a monthly schedule keeps its day of the month and a
+    10:00 schedule stays at 10:00 local time on both sides of a DST change.
+    """
+    tz = ZoneInfo(zone)
+    k = 0
+    # Jump close to `after` first so long-running schedules do not loop from the start.
+    if spec.every in (Every.DAYS, Every.WEEKLY):
+        period = spec.days if spec.every is Every.DAYS else 7
+        k = max(0, ((after.astimezone(tz).date() - start).days // period) - 1)
+    else:
+        months = 1 if spec.every is Every.MONTHLY else 3
+        local = after.astimezone(tz).date()
+        k = max(0, ((local.year - start.year) * 12 + local.month - start.month) // months - 1)
+    while True:
+        moment = datetime.combine(occurrence(spec, start, k), spec.at, tzinfo=tz)
+        if moment.astimezone(UTC) > after:
+            return moment.astimezone(UTC)
+        k += 1
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?$")
+_RELATIVE = re.compile(r"^(\d{1,3})\s*(d|days?|д|дн|w|weeks?|н|нед|m|months?|мес)$")
+
+
+class DueError(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code  # "unknown" or "past"
+
+
+def parse_due(text: str, today: date) -> date:
+    """A due date: 2026-12-01, 01.12.2026, 01.12 (the next such day), 10d, 2w, 1m."""
+    raw = text.strip().lower()
+    try:
+        if match := _ISO.match(raw):
+            due = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        elif match := _DOTTED.match(raw):
+            day, month, year = match.groups()
+            if year is None:
+                due = date(today.year, int(month), int(day))
+                if due < today:
+                    due = date(today.year + 1, int(month), int(day))
+            else:
+                full = int(year) + (2000 if len(year) == 2 else 0)
+                due = date(full, int(month), int(day))
+        elif match := _RELATIVE.match(raw):
+            count, unit = int(match.group(1)), match.group(2)
+            if unit[0] in "dд":
+                due = today + timedelta(days=count)
+            elif unit[0] in "wн":
+                due = today + timedelta(weeks=count)
+            else:
+                due = _add_months(today, count)
+        else:
+            raise DueError("unknown")
+    except ValueError as exc:
+        if isinstance(exc, DueError):
+            raise
+        raise DueError("unknown") from exc
+    if due < today:
+        raise DueError("past")
+    return due

@@ -1,0 +1,64 @@
+"""Two rounds with the real bot: deltas per spoke, the roundness trend and /history."""
+
+from __future__ import annotations
+
+from tests.conftest import RunBot
+from tests.e2e.test_rating_e2e import open_wizard, tap
+from tests.fakeapi import FakeChat, FakeTelegram, FakeUser
+
+
+async def rate_round(
+    tg: FakeTelegram, group: FakeChat, alice: FakeUser, bob: FakeUser, n: int, taps: list[str]
+) -> str:
+    """Alice opens round n, Bob rates it, Alice closes it; returns the ranking message."""
+    after = max(m.message_id for m in tg.messages[group.id])
+    await tg.send(alice, group, "/rate")
+    announcement = await tg.wait_message(group, f"Rating round {n}", after=after)
+    token = announcement.button("Rate privately")["url"].split("start=r_", 1)[1]
+    wizard = await open_wizard(tg, bob, token)
+    for label in taps:
+        await tap(tg, bob, wizard, label)
+    assert "Your answers" in wizard.text
+    await tg.send(alice, group, "/finish")
+    table = await tg.wait_message(group, "Ranking", after=after)
+    return table.text
+
+
+async def test_two_rounds_show_what_moved(tg: FakeTelegram, run_bot: RunBot) -> None:
+    await run_bot(min_raters=1)
+    alice, bob = tg.user("Alice"), tg.user("Bob")
+    group = tg.group("Team", members=[alice, bob], admins=[alice])
+    await tg.send(alice, group, "/brainstorm 5m Support")
+    await tg.wait_message(group, "Touchpoint brainstorm")
+    idea = await tg.send(bob, group, "/idea Phone line\nWebsite chat")
+    await tg.wait_for(lambda: idea.reactions, what="the ideas")
+    await tg.send(alice, group, "/finish")
+    await tg.wait_message(group, "Time is up!")
+
+    first = await rate_round(tg, group, alice, bob, 1, ["2", "2", "2", "6", "6", "6"])
+    assert " 2 Website chat      6.0  6.0  6.0  6.0  1" in first
+    second = await rate_round(tg, group, alice, bob, 2, ["5", "5", "5", "5", "5", "5"])
+    assert " 1 Phone line        5.0  5.0  5.0  5.0  1 ▲ +3.0" in second
+    assert " 2 Website chat      5.0  5.0  5.0  5.0  1 ▼ −1.0" in second
+    wheels = [m for m in tg.bot_messages(group) if m.kind == "photo"]
+    assert len(wheels) == 2
+    # Round 1: spokes 2 and 6, mean 4, stdev 2 -> 50; round 2: all equal -> 100.
+    assert "Roundness trend: 50 → 100" in wheels[1].text
+    assert wheels[0].file != wheels[1].file
+
+    await tg.send(bob, group, "/history")
+    chart = await tg.wait_for(
+        lambda: next(
+            (
+                m
+                for m in tg.bot_messages(group)
+                if m.kind == "photo" and "Trend across 2 rounds" in m.text
+            ),
+            None,
+        ),
+        what="the history chart",
+    )
+    assert chart.file is not None and chart.file[:4] == b"\x89PNG"
+    table = await tg.wait_message(group, "R2")
+    assert "Phone line" in table.text and "R1" in table.text and "R2" in table.text
+    assert "2.0   5.0" in table.text and "50   100" in table.text

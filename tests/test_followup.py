@@ -1,0 +1,140 @@
+"""Follow-up in-process: owners, due dates, reminders once, schedules and missed fires."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiogram.types import Message
+
+from bot.config import Config
+from bot.domain import JobKind, RoundStatus
+from handlers.followup import FollowUp
+from storage.db import utcnow
+from tests.harness import Harness, make_harness
+from tests.test_rating import Team
+from tests.test_results import VALUES
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+async def team(harness: Harness) -> Team:
+    team = Team(harness)
+    _, rnd = await team.open_round()
+    await harness.ctx.store.users.seen(team.alice.id, "alice", "Alice", "en", team.chat.id)
+    for user in (team.alice, team.bob, team.carol):
+        await team.rate_everything(user, rnd, VALUES[user.first_name.lower()])
+    return team
+
+
+def follow(team: Team) -> FollowUp:
+    found: FollowUp = team.h.dp["follow"]
+    return found
+
+
+def last(team: Team) -> str:
+    return team.h.session.sent(team.chat.id)[-1].text
+
+
+async def test_plan_owner_due_done(team: Team) -> None:
+    await team.h.say(team.bob, team.chat, "/plan")
+    assert "1. <b>Phone line</b>" in last(team) and "no owner or date yet" in last(team)
+    await team.h.say(team.alice, team.chat, "/assign 1 @bob")
+    assert "Item 1 goes to @bob" in last(team)
+    await team.h.say(team.alice, team.chat, "/assign 2 @nobody")
+    assert "I have not seen @nobody" in last(team)
+    carol_msg = Message(message_id=999, date=NOW, chat=team.chat, from_user=team.carol, text="hi")
+    await team.h.say(team.alice, team.chat, "/assign 2", reply_to=carol_msg)
+    assert "Item 2 goes to @carol" in last(team)
+    await team.h.say(team.alice, team.chat, "/due 1 01.01.2020")
+    assert "in the past" in last(team)
+    await team.h.say(team.alice, team.chat, "/due 1 someday")
+    assert "could not read that date" in last(team)
+    await team.h.say(team.alice, team.chat, "/due 9 2w")
+    assert "no plan item 9" in last(team)
+    await team.h.say(team.carol, team.chat, "/due 1 2w")
+    assert "Only the facilitator" in last(team)
+    await team.h.say(team.alice, team.chat, "/due 1 2w")
+    assert "due on" in last(team)
+    await team.h.say(team.bob, team.chat, "/done 1")  # the owner may close their own item
+    _, items = await follow(team).plan(team.chat.id)
+    assert items[0].owner_id == team.bob.id and items[0].done_at is not None
+    assert items[1].owner_id == team.carol.id and items[0].due_date is not None
+    await team.h.say(team.bob, team.chat, "/plan")
+    assert "✅" in last(team) and "@bob" in last(team)
+
+
+async def test_due_reminders_reach_owner_and_group_once(team: Team) -> None:
+    await team.h.say(team.alice, team.chat, "/assign 1 @bob")
+    await team.h.say(team.alice, team.chat, "/due 1 0d")
+    jobs = [j for j in await team.h.ctx.store.jobs.pending() if j.kind is JobKind.DUE_REMINDER]
+    assert len(jobs) == 1 and jobs[0].ref_id == team.chat.id
+    before_group = len(team.h.session.sent(team.chat.id))
+    await follow(team).due_reminders(team.chat.id)
+    await follow(team).due_reminders(team.chat.id)  # a repeated job: nothing more
+    group = team.h.session.sent(team.chat.id)[before_group:]
+    private = [m for m in team.h.session.sent(team.bob.id) if "Due today" in m.text]
+    assert len(group) == 1 and "Due today: 1. Phone line (@bob)" in group[0].text
+    assert len(private) == 1 and "Phone line" in private[0].text
+
+
+async def test_overdue_items_are_marked(team: Team) -> None:
+    _, items = await follow(team).plan(team.chat.id)
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    await team.h.ctx.store.plans.set_due(items[0].id, yesterday)
+    await team.h.say(team.bob, team.chat, "/plan")
+    assert "overdue" in last(team)
+
+
+async def test_schedule_on_and_off(team: Team) -> None:
+    await team.h.say(team.alice, team.chat, "/schedule sometimes")
+    assert "could not read that schedule" in last(team)
+    await team.h.say(team.alice, team.chat, "/schedule weekly 10:00")
+    assert "Next round opens on" in last(team)
+    keys = await team.h.ctx.store.jobs.pending_with_prefix(f"scheduled_round:{team.chat.id}:")
+    assert len(keys) == 1
+    (job,) = [j for j in await team.h.ctx.store.jobs.pending() if j.key == keys[0]]
+    assert utcnow() < job.run_at <= utcnow() + timedelta(days=7)
+    await team.h.say(team.alice, team.chat, "/schedule off")
+    assert await team.h.ctx.store.jobs.pending_with_prefix("scheduled_round:") == []
+
+
+async def wait_for_rounds(h: Harness, ws_id: int, count: int) -> None:
+    for _ in range(200):
+        if len(await h.ctx.store.rounds.for_workshop(ws_id)) >= count:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no round {count}")
+
+
+async def test_a_missed_fire_runs_once_after_a_restart(
+    team: Team, config: Config, tmp_path: Path
+) -> None:
+    h = team.h
+    ws = await h.ctx.store.workshops.latest(team.chat.id)
+    assert ws is not None
+    await h.say(team.alice, team.chat, "/schedule every 1d 10:00")
+    (key,) = await h.ctx.store.jobs.pending_with_prefix("scheduled_round:")
+    # The bot was down when this fire was due, and the one after it too.
+    await h.ctx.store.jobs.put(
+        key, JobKind.SCHEDULED_ROUND, team.chat.id, utcnow() - timedelta(days=2)
+    )
+    await h.ctx.scheduler.start()
+    await wait_for_rounds(h, ws.id, 2)
+    await asyncio.sleep(0.2)
+    rounds = await h.ctx.store.rounds.for_workshop(ws.id)
+    assert [r.status for r in rounds] == [RoundStatus.CLOSED, RoundStatus.OPEN]
+    (next_key,) = await h.ctx.store.jobs.pending_with_prefix("scheduled_round:")
+    (next_job,) = [j for j in await h.ctx.store.jobs.pending() if j.key == next_key]
+    assert next_job.run_at > utcnow()
+    await h.ctx.scheduler.shutdown()
+
+    again = await make_harness(config, str(tmp_path / "test.sqlite3"))
+    await again.ctx.scheduler.start()
+    await asyncio.sleep(0.3)
+    assert len(await again.ctx.store.rounds.for_workshop(ws.id)) == 2
+    await again.ctx.scheduler.shutdown()
+    await again.ctx.store.close()
