@@ -21,6 +21,7 @@ from handlers.permissions import sender_id
 from handlers.rating import RatingFlow
 from storage import Storage
 from storage.db import utcnow
+from storage.models import Round, Workshop
 
 DEFAULT_EXTENSION = timedelta(minutes=5)
 
@@ -74,18 +75,29 @@ async def start_brainstorm(
         await message.reply(_("A workshop is already running here."))
 
 
-async def extend_phase(
-    message: Message, command: CommandObject, flow: Flow, rating: RatingFlow, store: Storage
-) -> None:
-    """/extend [duration]: more time for the running brainstorm or rating round."""
+async def _timed_phase(
+    message: Message, flow: Flow, rating: RatingFlow, store: Storage
+) -> tuple[Workshop, Round | None] | None:
+    """The running brainstorm (round None) or rating round, if the sender may steer it."""
     ws = await store.workshops.active(message.chat.id)
     rnd = await rating.open_round_of(ws) if ws and ws.phase is Phase.RATING else None
     if ws is None or (ws.phase is not Phase.BRAINSTORM and rnd is None):
         await message.reply(_("Nothing is running against the clock here right now."))
-        return
+        return None
     if not await flow.may_steer(ws, sender_id(message)):
         await message.reply(not_allowed())
+        return None
+    return ws, rnd
+
+
+async def extend_phase(
+    message: Message, command: CommandObject, flow: Flow, rating: RatingFlow, store: Storage
+) -> None:
+    """/extend [duration]: more time for the running brainstorm or rating round."""
+    running = await _timed_phase(message, flow, rating, store)
+    if running is None:
         return
+    ws, rnd = running
     try:
         extra = parse_duration(command.args) if command.args else DEFAULT_EXTENSION
     except DurationError as exc:
@@ -104,14 +116,10 @@ async def extend_phase(
 
 async def finish_phase(message: Message, flow: Flow, rating: RatingFlow, store: Storage) -> None:
     """/finish: ring the bell on the brainstorm, or close the rating round."""
-    ws = await store.workshops.active(message.chat.id)
-    rnd = await rating.open_round_of(ws) if ws and ws.phase is Phase.RATING else None
-    if ws is None or (ws.phase is not Phase.BRAINSTORM and rnd is None):
-        await message.reply(_("Nothing is running against the clock here right now."))
+    running = await _timed_phase(message, flow, rating, store)
+    if running is None:
         return
-    if not await flow.may_steer(ws, sender_id(message)):
-        await message.reply(not_allowed())
-        return
+    ws, rnd = running
     if rnd is not None:
         await rating.close(rnd.id)
     else:

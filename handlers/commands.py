@@ -28,7 +28,6 @@ _GROUP = (
     ("history", N_("The trend across rounds")),
     ("export", N_("CSV, report and picture")),
     ("schedule", N_("Set the re-evaluation schedule")),
-    ("settings", N_("Chat settings (admins)")),
     ("cancel", N_("Abandon the workshop")),
     ("help", N_("How a workshop goes, and the commands")),
 )

@@ -45,7 +45,6 @@ def help_text() -> str:
             _("/results, /plan, /history, /export: see and take away the results"),
             _("/assign N @user, /due N date, /done N: run the action plan"),
             _("/schedule weekly|monthly|quarterly|every Nd|off [HH:MM]: re-evaluation"),
-            _("/settings: chat settings (admins)"),
             "",
             _("<b>In a private chat with me</b>"),
             _(

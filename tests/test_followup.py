@@ -15,19 +15,14 @@ from handlers.followup import FollowUp
 from storage.db import utcnow
 from tests.harness import Harness, make_harness
 from tests.test_rating import Team
-from tests.test_results import VALUES
+from tests.test_results import closed_round
 
 NOW = datetime.now(UTC)
 
 
 @pytest.fixture
 async def team(harness: Harness) -> Team:
-    team = Team(harness)
-    _, rnd = await team.open_round()
-    await harness.ctx.store.users.seen(team.alice.id, "alice", "Alice", "en", team.chat.id)
-    for user in (team.alice, team.bob, team.carol):
-        await team.rate_everything(user, rnd, VALUES[user.first_name.lower()])
-    return team
+    return await closed_round(harness)
 
 
 def follow(team: Team) -> FollowUp:

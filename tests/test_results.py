@@ -21,8 +21,8 @@ VALUES = {
 }
 
 
-@pytest.fixture
-async def closed(harness: Harness) -> Team:
+async def closed_round(harness: Harness) -> Team:
+    """Alice, Bob and Carol rate every spoke with VALUES; the round closes by itself."""
     team = Team(harness)
     _, rnd = await team.open_round()
     await harness.ctx.store.users.seen(team.alice.id, "alice", "Alice", "en", team.chat.id)
@@ -31,6 +31,11 @@ async def closed(harness: Harness) -> Team:
     found = await harness.ctx.store.rounds.get(rnd.id)
     assert found is not None and found.status is RoundStatus.CLOSED
     return team
+
+
+@pytest.fixture
+async def closed(harness: Harness) -> Team:
+    return await closed_round(harness)
 
 
 def mean(values: list[int]) -> float:

@@ -32,7 +32,7 @@ def render_history(spec: HistorySpec) -> bytes:
     """A PNG (about 1000×700) drawn with the object API, safe in a worker thread."""
     fig = Figure(figsize=(10, 7), dpi=100, facecolor="white")
     canvas = FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.08, 0.3, 0.82, 0.6))
+    ax = fig.add_axes((0.08, 0.22, 0.82, 0.68))
     xs = list(range(1, len(spec.rounds) + 1))
     palette = [
         "#2563eb",
@@ -78,6 +78,7 @@ def render_history(spec: HistorySpec) -> bytes:
         label=spec.roundness_label,
     )
     right.set_ylim(0, 100)
+    right.set_ylabel(spec.roundness_label)
     fig.suptitle(spec.title, fontsize=17, weight="bold")
     handles, labels = ax.get_legend_handles_labels()
     more, more_labels = right.get_legend_handles_labels()

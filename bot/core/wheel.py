@@ -10,6 +10,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -154,34 +155,40 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
                 zorder=2,
             )
             handles.append(mean_line)
-        previous = [s.previous for s in spec.spokes]
-        if any(v is not None for v in previous):
-            values = [v if v is not None else 0.0 for v in previous]
-            (prev_line,) = ax.plot(
-                _closed(angles),
-                _closed(values),
-                color=COLOR_PREVIOUS,
-                linewidth=1.6,
-                linestyle=(0, (4, 2)),
-                label=spec.legend_previous,
-                zorder=3,
-            )
-            ax.fill(_closed(angles), _closed(values), color=COLOR_PREVIOUS, alpha=0.12, zorder=3)
-            handles.append(prev_line)
-        customer = [s.customer for s in spec.spokes]
-        if any(v is not None for v in customer):
-            values = [v if v is not None else 0.0 for v in customer]
-            (cust_line,) = ax.plot(
-                _closed(angles),
-                _closed(values),
-                color=COLOR_CUSTOMER,
-                linewidth=1.8,
-                marker="s",
-                markersize=4,
-                label=spec.legend_customer,
-                zorder=4,
-            )
-            handles.append(cust_line)
+        layers: tuple[tuple[list[float | None], str, dict[str, Any], float], ...] = (
+            (
+                [s.previous for s in spec.spokes],
+                spec.legend_previous,
+                {"color": COLOR_PREVIOUS, "linewidth": 1.6, "linestyle": (0, (4, 2)), "zorder": 3},
+                0.12,
+            ),
+            (
+                [s.customer for s in spec.spokes],
+                spec.legend_customer,
+                {
+                    "color": COLOR_CUSTOMER,
+                    "linewidth": 1.8,
+                    "marker": "s",
+                    "markersize": 4,
+                    "zorder": 4,
+                },
+                0.0,
+            ),
+        )
+        for raw, label, style, alpha in layers:
+            if all(v is None for v in raw):
+                continue
+            values = [v if v is not None else 0.0 for v in raw]
+            (line,) = ax.plot(_closed(angles), _closed(values), label=label, **style)
+            if alpha:
+                ax.fill(
+                    _closed(angles),
+                    _closed(values),
+                    color=style["color"],
+                    alpha=alpha,
+                    zorder=style["zorder"],
+                )
+            handles.append(line)
         team = [s.value if s.value is not None else 0.0 for s in spec.spokes]
         (team_line,) = ax.plot(
             _closed(angles),
