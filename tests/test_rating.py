@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from aiogram.types import Chat, Message, User
 
-from bot.domain import Criterion, Phase, RoundStatus
+from bot.domain import CRITERIA, Criterion, Phase, RoundStatus
 from handlers.callbacks import RateAction, RateOp, ReviewAction, ReviewOp, RoundAction, RoundOp
 from handlers.rating import RatingFlow
 from storage.models import Round, Workshop
@@ -211,3 +212,30 @@ async def test_rate_on_an_empty_list_says_so(team: Team) -> None:
     await team.h.say(team.alice, team.chat, "/finish")
     await team.h.say(team.alice, team.chat, "/rate")
     assert "list is empty" in team.h.session.sent(team.chat.id)[-1].text
+
+
+async def test_thirty_raters_tapping_at_once_lose_nothing(team: Team) -> None:
+    _, rnd = await team.open_round()
+    raters = [make_user(f"R{n}") for n in range(30)]
+    for user in raters:
+        team.h.session.members[(team.chat.id, user.id)] = "member"
+    wizards = [await team.open_wizard(user, rnd) for user in raters]
+
+    async def rate(index: int) -> None:
+        user, wizard = raters[index], wizards[index]
+        for step in range(9):
+            data = RateAction(op=RateOp.VALUE, r=rnd.id, s=step, v=(index + step) % 11).pack()
+            # Every tap arrives twice (a double tap), interleaved with everyone else's.
+            await asyncio.gather(
+                team.h.click(user, wizard, data), team.h.click(user, wizard, data)
+            )
+
+    await asyncio.gather(*(rate(i) for i in range(30)))
+    ratings = await team.h.ctx.store.rounds.ratings(rnd.id)
+    assert len(ratings) == 30 * 9
+    items = await team.h.ctx.store.rounds.items(rnd.id)
+    position = {item.touchpoint_id: item.position - 1 for item in items}
+    index_of = {user.id: i for i, user in enumerate(raters)}
+    for rating in ratings:
+        step = position[rating.touchpoint_id] * 3 + CRITERIA.index(rating.criterion)
+        assert rating.value == (index_of[rating.rater_id] + step) % 11
