@@ -34,7 +34,13 @@ PLUS_ONE_REACTION = "🤝"
 
 
 async def capture(
-    message: Message, text: str, ws: Workshop, flow: Flow, *, anonymous: bool = False
+    message: Message,
+    text: str,
+    ws: Workshop,
+    flow: Flow,
+    *,
+    anonymous: bool = False,
+    for_next_round: bool = False,
 ) -> None:
     """Store every line of `text` as a touchpoint of `ws`; react once; explain refusals."""
     lines = parse_lines(text)
@@ -52,6 +58,8 @@ async def capture(
         limit=MAX_TOUCHPOINTS,
         source=(message.chat.id, message.message_id),
         anonymous=anonymous,
+        phases=(Phase.RESULTS,) if for_next_round else (Phase.BRAINSTORM,),
+        shortlist_up_to=flow.ctx.config.workshop.max_touchpoints if for_next_round else None,
     )
     if outcome.already_seen:
         return
@@ -67,7 +75,8 @@ async def capture(
         except TelegramBadRequest as exc:
             # Reactions may be switched off in this chat; the board shows the idea anyway.
             log.info("no reaction in %s: %s", message.chat.id, exc.message)
-        flow.boards.touch(ws.id)
+        if not for_next_round:
+            flow.boards.touch(ws.id)
     notes: list[str] = []
     for line in problems:
         if line.problem == "too_long":
@@ -88,9 +97,11 @@ async def capture(
                 max=MAX_TOUCHPOINTS, n=len(outcome.over_limit)
             )
         )
+    if notes and (outcome.added or outcome.plus_ones):
+        notes.append(_("The other lines are saved."))
+    if for_next_round and outcome.added:
+        notes.append(_("Added to the list for the next rating round."))
     if notes:
-        if outcome.added or outcome.plus_ones:
-            notes.append(_("The other lines are saved."))
         await message.reply("\n".join(notes))
 
 
@@ -101,8 +112,11 @@ async def idea_command(
     if message.chat.type == "private":
         ws = await idea_box_workshop(message, store)
     else:
-        ws = await store.workshops.active(message.chat.id)
-    if ws is None or ws.phase is not Phase.BRAINSTORM:
+        ws = await store.workshops.active(message.chat.id) or await store.workshops.latest(
+            message.chat.id
+        )
+    after_results = ws is not None and ws.phase is Phase.RESULTS and message.chat.type != "private"
+    if ws is None or (ws.phase is not Phase.BRAINSTORM and not after_results):
         await message.reply(no_brainstorm_text(ws))
         return
     if not command.args:
@@ -113,7 +127,14 @@ async def idea_command(
             )
         )
         return
-    await capture(message, command.args, ws, flow, anonymous=message.chat.type == "private")
+    await capture(
+        message,
+        command.args,
+        ws,
+        flow,
+        anonymous=message.chat.type == "private",
+        for_next_round=after_results,
+    )
 
 
 def no_brainstorm_text(ws: Workshop | None) -> str:

@@ -6,8 +6,11 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.context import AppContext
+from bot.core.text import shorten
+from handlers.rating import RATE_PREFIX
 
 
 def help_text() -> str:
@@ -67,13 +70,28 @@ async def start_private(message: Message, command: CommandObject, ctx: AppContex
             _("This link is not valid or has expired. Ask in your group for a fresh one.")
         )
         return
-    await message.answer(
+    text = (
         _("Hello! I run customer-touchpoint workshops in group chats.")
         + "\n\n"
         + help_text()
         + "\n\n"
         + _("To begin, add me to your team's group and send /brainstorm there.")
     )
+    rounds = (
+        await ctx.store.rounds.open_for_member(message.from_user.id) if message.from_user else []
+    )
+    markup = None
+    if rounds:
+        text += "\n\n" + _("<b>Your open rating rounds</b>: tap one to rate.")
+        builder = InlineKeyboardBuilder()
+        for rnd, label in rounds:
+            builder.button(
+                text=f"⭐ {shorten(label or '', 40)} · {rnd.number}",
+                url=ctx.deep_link(f"{RATE_PREFIX}{rnd.token}"),
+            )
+        builder.adjust(1)
+        markup = builder.as_markup()
+    await message.answer(text, reply_markup=markup)
 
 
 async def start_group(message: Message) -> None:

@@ -350,10 +350,14 @@ class TouchpointRepo:
         limit: int,
         source: tuple[int, int] | None = None,
         anonymous: bool = False,
+        phases: Sequence[Phase] = (Phase.BRAINSTORM,),
+        shortlist_up_to: int | None = None,
     ) -> AddOutcome:
         """Store one message's ideas atomically, merging duplicates into +1s.
 
         With `source` (chat id, message id) a message already processed adds nothing.
+        With `shortlist_up_to`, new touchpoints join the shortlist while it has room
+        (touchpoints added after a round, for the next one).
         """
         added: list[int] = []
         plus: list[int] = []
@@ -363,7 +367,7 @@ class TouchpointRepo:
                 "SELECT phase FROM workshops WHERE id = ?", (workshop_id,)
             ) as cursor:
                 row = await cursor.fetchone()
-            if row is None or row["phase"] != Phase.BRAINSTORM.value:
+            if row is None or row["phase"] not in {p.value for p in phases}:
                 return AddOutcome(workshop_closed=True)
             if source is not None:
                 cursor = await conn.execute(
@@ -424,6 +428,13 @@ class TouchpointRepo:
                 )
                 existing.append((new_id, idea.norm))
                 added.append(new_id)
+                if shortlist_up_to is not None:
+                    await conn.execute(
+                        "UPDATE touchpoints SET shortlisted = 1 WHERE id = ? AND (SELECT "
+                        "count(*) FROM touchpoints WHERE workshop_id = ? AND shortlisted = 1 "
+                        "AND dropped = 0) < ?",
+                        (new_id, workshop_id, shortlist_up_to),
+                    )
         by_id = {tp.id: tp for tp in await self.live(workshop_id)}
         return AddOutcome(
             added=tuple(by_id[i] for i in added if i in by_id),
@@ -618,6 +629,17 @@ class RoundRepo:
             "SELECT * FROM rounds WHERE status = ?", (RoundStatus.OPEN.value,)
         )
         return [_round(row) for row in rows]
+
+    async def open_for_member(self, user_id: int) -> list[tuple[Round, str]]:
+        """Open rounds in the chats where this user was seen, with each chat's title."""
+        rows = await self._db.fetchall(
+            "SELECT r.*, coalesce(nullif(w.topic, ''), c.title) AS label FROM rounds r "
+            "JOIN workshops w ON w.id = r.workshop_id JOIN chats c ON c.id = w.chat_id "
+            "JOIN members m ON m.chat_id = w.chat_id AND m.user_id = ? "
+            "WHERE r.status = ? ORDER BY r.deadline",
+            (user_id, RoundStatus.OPEN.value),
+        )
+        return [(_round(row), row["label"]) for row in rows]
 
     async def set_message(self, round_id: int, message_id: int) -> None:
         await self._db.execute(

@@ -30,6 +30,7 @@ def config() -> Config:
 async def harness(config: Config, tmp_path: Path) -> AsyncIterator[Harness]:
     h = await make_harness(config, str(tmp_path / "test.sqlite3"))
     yield h
+    await h.dp.emit_shutdown(bot=h.bot, **h.dp.workflow_data)
     await h.ctx.scheduler.shutdown()
     await h.ctx.store.close()
 

@@ -133,3 +133,16 @@ async def test_a_missed_fire_runs_once_after_a_restart(
     assert len(await again.ctx.store.rounds.for_workshop(ws.id)) == 2
     await again.ctx.scheduler.shutdown()
     await again.ctx.store.close()
+
+
+async def test_ideas_after_results_join_the_next_round(team: Team) -> None:
+    await team.h.say(team.carol, team.chat, "/idea Instagram DM\nPhone line")
+    assert "next rating round" in last(team)
+    ws = await team.h.ctx.store.workshops.latest(team.chat.id)
+    assert ws is not None
+    tps = {tp.text: tp for tp in await team.h.ctx.store.touchpoints.live(ws.id)}
+    assert tps["Instagram DM"].shortlisted and tps["Phone line"].votes == 2
+    await team.h.say(team.alice, team.chat, "/rate")
+    rounds = await team.h.ctx.store.rounds.for_workshop(ws.id)
+    items = await team.h.ctx.store.rounds.items(rounds[-1].id)
+    assert [i.text for i in items] == ["Website chat", "Phone line", "Delivery", "Instagram DM"]

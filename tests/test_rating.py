@@ -239,3 +239,14 @@ async def test_thirty_raters_tapping_at_once_lose_nothing(team: Team) -> None:
     for rating in ratings:
         step = position[rating.touchpoint_id] * 3 + CRITERIA.index(rating.criterion)
         assert rating.value == (index_of[rating.rater_id] + step) % 11
+
+
+async def test_private_start_lists_open_rounds(team: Team) -> None:
+    _, rnd = await team.open_round()
+    await team.h.say(team.carol, private_chat(team.carol), "/start")
+    reply = team.h.session.sent(team.carol.id)[-1]
+    assert "Your open rating rounds" in reply.text
+    markup = reply.method.reply_markup  # type: ignore[attr-defined]
+    assert markup.inline_keyboard[0][0].url.endswith(f"start=r_{rnd.token}")
+    await team.h.say(team.outsider, private_chat(team.outsider), "/start")
+    assert "Your open rating rounds" not in team.h.session.sent(team.outsider.id)[-1].text
