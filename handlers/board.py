@@ -132,6 +132,7 @@ class BoardUpdater:
         self._last: dict[int, float] = {}
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._running: set[asyncio.Task[None]] = set()
 
     def touch(self, workshop_id: int) -> None:
         """Something changed: refresh soon, but not more often than the interval."""
@@ -150,13 +151,20 @@ class BoardUpdater:
         await self._refresh(workshop_id)
 
     async def close(self) -> None:
+        """Drop refreshes still waiting; let the ones already editing finish."""
         for task in list(self._pending.values()):
             task.cancel()
         self._pending.clear()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=5)
 
     async def _later(self, workshop_id: int, delay: float) -> None:
         await asyncio.sleep(delay)
         self._pending.pop(workshop_id, None)
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         await self._refresh(workshop_id)
 
     async def _refresh(self, workshop_id: int) -> None:
