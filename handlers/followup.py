@@ -393,13 +393,14 @@ async def history(message: Message, follow: FollowUp) -> None:
         BufferedInputFile(png, "history.png"),
         caption=_("📈 Trend across {n} rounds").format(n=len(rounds)),
     )
+    roundness_label = _("Roundness")
     header = f"{'':<18}" + "".join(f"{'R' + str(r.number):>6}" for r in rounds)
     rows = [header]
     for tp, name in names.items():
         cells = "".join("     —" if v is None else f"{v:>6.1f}" for v in values[tp])
         rows.append(f"{shorten(name, 17):<18}{cells}")
     rows.append(
-        f"{_('Roundness'):<18}" + "".join(f"{res.score.roundness:>6.0f}" for res in computed)
+        f"{roundness_label:<18}" + "".join(f"{res.score.roundness:>6.0f}" for res in computed)
     )
     await message.answer("<pre>" + escape("\n".join(rows)) + "</pre>")
 

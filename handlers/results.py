@@ -195,11 +195,12 @@ class ResultsFlow:
     def table_lines(self, results: Results) -> list[str]:
         """The ranking as a monospace table, numbered like the spokes."""
         abbrev = [_("S"), _("C"), _("R")]
+        name_head, all_head = _("Touchpoint"), _("All")
         compare = bool(results.previous)
         header = (
-            f"{'#':>2} {_('Touchpoint'):<{TABLE_NAME_WIDTH}} "
+            f"{'#':>2} {name_head:<{TABLE_NAME_WIDTH}} "
             + " ".join(f"{a:>4}" for a in abbrev)
-            + f" {_('All'):>4} {'n':>2}"
+            + f" {all_head:>4} {'n':>2}"
             + ("   Δ" if compare else "")
         )
         rows = [header]
