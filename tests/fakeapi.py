@@ -205,6 +205,7 @@ class FakeTelegram:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.polls = 0
+        self.throttle: dict[int, int] = {}  # chat id -> sends still to refuse with 429
         self._closing = False
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -471,6 +472,9 @@ class FakeTelegram:
             if chat.user.blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
             return
+        if self.throttle.get(chat.id, 0) > 0:
+            self.throttle[chat.id] -= 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         now = self.clock()
         window = self._sends[chat.id]
         while window and now - window[0] >= 60:

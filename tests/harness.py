@@ -12,6 +12,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
@@ -66,6 +67,7 @@ class RecordingSession(BaseSession):
         self.admins: dict[int, set[int]] = {}
         self.members: dict[tuple[int, int], str] = {}
         self._message_ids = itertools.count(5000)
+        self.blocked: set[int] = set()  # users who blocked the bot: 403 on every message
 
     async def close(self) -> None:
         return None
@@ -94,6 +96,11 @@ class RecordingSession(BaseSession):
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
         self.requests.append(method)
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(method, SendMessage) and chat_id in self.blocked:
+            raise TelegramForbiddenError(
+                method=method, message="Forbidden: bot was blocked by the user"
+            )
         result: Any = True
         if isinstance(method, GetMe):
             result = BOT_USER

@@ -250,3 +250,27 @@ async def test_private_start_lists_open_rounds(team: Team) -> None:
     assert markup.inline_keyboard[0][0].url.endswith(f"start=r_{rnd.token}")
     await team.h.say(team.outsider, private_chat(team.outsider), "/start")
     assert "Your open rating rounds" not in team.h.session.sent(team.outsider.id)[-1].text
+
+
+async def test_reminders_name_the_unfinished_and_skip_who_blocked_the_bot(team: Team) -> None:
+    _, rnd = await team.open_round()
+    bob_wizard = await team.open_wizard(team.bob, rnd)
+    await team.tap(team.bob, bob_wizard, rnd, RateOp.VALUE, 0, 5)  # started, not finished
+    carol_wizard = await team.open_wizard(team.carol, rnd)
+    await team.tap(team.carol, carol_wizard, rnd, RateOp.VALUE, 0, 5)
+    team.h.session.blocked.add(team.carol.id)  # Carol blocks the bot
+    await team.rating.remind(rnd.id)
+    group_line = team.h.session.sent(team.chat.id)[-1].text
+    assert "Still to finish" in group_line
+    assert (
+        f"tg://user?id={team.bob.id}" in group_line
+        and f"tg://user?id={team.alice.id}" in group_line
+    )
+    nudges = [m.text for m in team.h.session.sent(team.bob.id) if "not finished yet" in m.text]
+    assert len(nudges) == 1
+    carol = await team.h.ctx.store.users.get(team.carol.id)
+    assert carol is not None and carol.blocked_bot
+    attempts = len(team.h.session.sent(team.carol.id))
+    await team.rating.remind(rnd.id)  # the second reminder does not try Carol again
+    assert len(team.h.session.sent(team.carol.id)) == attempts
+    assert len([m for m in team.h.session.sent(team.bob.id) if "not finished yet" in m.text]) == 2

@@ -40,3 +40,14 @@ async def test_bot_answers_start_in_group_and_private_in_two_languages(
     code = await bot.stop()
     assert code == 0
     assert "stopped" in bot.log()
+
+
+async def test_a_429_is_waited_out_and_nothing_is_lost(tg: FakeTelegram, run_bot: RunBot) -> None:
+    await run_bot()
+    alice = tg.user("Alice")
+    group = tg.group("Team", members=[alice], admins=[alice])
+    tg.throttle[group.id] = 1  # Telegram says "slow down" to the bot's next message here
+    await tg.send(alice, group, "/help")
+    await tg.wait_message(group, "How a workshop goes")
+    assert [e[1] for e in tg.errors] == [429]
+    assert len(tg.find(group, "How a workshop goes")) == 1
