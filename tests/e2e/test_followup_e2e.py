@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import RunBot
-from tests.e2e.test_rating_e2e import open_wizard, tap
+from tests.e2e.steps import brainstorm_to_review, open_wizard, tap
 from tests.fakeapi import FakeChat, FakeTelegram, FakeUser
 
 
@@ -28,12 +28,7 @@ async def test_two_rounds_show_what_moved(tg: FakeTelegram, run_bot: RunBot) -> 
     await run_bot(min_raters=1)
     alice, bob = tg.user("Alice"), tg.user("Bob")
     group = tg.group("Team", members=[alice, bob], admins=[alice])
-    await tg.send(alice, group, "/brainstorm 5m Support")
-    await tg.wait_message(group, "Touchpoint brainstorm")
-    idea = await tg.send(bob, group, "/idea Phone line\nWebsite chat")
-    await tg.wait_for(lambda: idea.reactions, what="the ideas")
-    await tg.send(alice, group, "/finish")
-    await tg.wait_message(group, "Time is up!")
+    await brainstorm_to_review(tg, group, alice, [(bob, "Phone line\nWebsite chat")], "Support")
 
     first = await rate_round(tg, group, alice, bob, 1, ["2", "2", "2", "6", "6", "6"])
     assert " 2 Website chat      6.0  6.0  6.0  6.0  1" in first

@@ -7,22 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from tests.conftest import BotProcess, RunBot
-from tests.fakeapi import FakeTelegram, FakeUser, Sent
-
-
-async def tap(tg: FakeTelegram, user: FakeUser, wizard: Sent, label: str) -> dict[str, object]:
-    """Press a wizard button and wait until the wizard has moved on."""
-    edits = wizard.edits
-    answer = await tg.press(user, wizard, label)
-    await tg.wait_for(lambda: wizard.edits > edits, what=f"the wizard after {label!r}")
-    return answer
-
-
-async def open_wizard(tg: FakeTelegram, user: FakeUser, token: str) -> Sent:
-    chat = tg.private(user)
-    after = max((m.message_id for m in tg.messages[chat.id]), default=0)
-    await tg.start_bot(user, f"r_{token}")
-    return await tg.wait_message(chat, "Touchpoint", after=after)
+from tests.e2e.steps import brainstorm_to_review, open_wizard, tap
+from tests.fakeapi import FakeTelegram
 
 
 def stored(db: Path) -> dict[tuple[int, str, str], int | None]:
@@ -40,16 +26,9 @@ async def test_rating_round_end_to_end(tg: FakeTelegram, run_bot: RunBot, tmp_pa
     eve = tg.user("Eve")
     group = tg.group("Team", members=[alice, bob, carol, dave], admins=[alice])
 
-    await tg.send(alice, group, "/brainstorm 5m")
-    await tg.wait_message(group, "Touchpoint brainstorm")
-    ideas = [
-        await tg.send(bob, group, "/idea Website chat"),
-        await tg.send(carol, group, "/idea Phone line"),
-        await tg.send(dave, group, "/idea Delivery"),
-    ]
-    await tg.wait_for(lambda: all(m.reactions for m in ideas), what="three ideas")
-    await tg.send(alice, group, "/finish")
-    final = await tg.wait_message(group, "Time is up!")
+    final = await brainstorm_to_review(
+        tg, group, alice, [(bob, "Website chat"), (carol, "Phone line"), (dave, "Delivery")]
+    )
     await tg.press(alice, final, "Shortlist & rate")
     announcement = await tg.wait_message(group, "Rating round 1")
     url = announcement.button("Rate privately")["url"]
@@ -138,12 +117,7 @@ async def test_the_deadline_closes_a_round(tg: FakeTelegram, run_bot: RunBot) ->
     await run_bot(min_raters=1)
     alice, bob = tg.user("Alice"), tg.user("Bob")
     group = tg.group("Team", members=[alice, bob], admins=[alice])
-    await tg.send(alice, group, "/brainstorm 5m")
-    await tg.wait_message(group, "Touchpoint brainstorm")
-    idea = await tg.send(bob, group, "/idea Phone line")
-    await tg.wait_for(lambda: idea.reactions, what="the idea")
-    await tg.send(alice, group, "/finish")
-    await tg.wait_message(group, "Time is up!")
+    await brainstorm_to_review(tg, group, alice, [(bob, "Phone line")])
     await tg.send(alice, group, "/rate 10s")
     announcement = await tg.wait_message(group, "Rating round 1")
     token = announcement.button("Rate privately")["url"].split("start=r_", 1)[1]

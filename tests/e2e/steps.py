@@ -1,0 +1,36 @@
+"""Steps the end-to-end tests share: a brainstorm to review, the wizard, a tap."""
+
+from __future__ import annotations
+
+from tests.fakeapi import FakeChat, FakeTelegram, FakeUser, Sent
+
+
+async def brainstorm_to_review(
+    tg: FakeTelegram,
+    group: FakeChat,
+    facilitator: FakeUser,
+    ideas: list[tuple[FakeUser, str]],
+    topic: str = "",
+) -> Sent:
+    """Start a brainstorm, add ideas (each acknowledged), ring the bell; the final list."""
+    await tg.send(facilitator, group, f"/brainstorm 5m {topic}".strip())
+    await tg.wait_message(group, "Touchpoint brainstorm")
+    sent = [await tg.send(user, group, f"/idea {text}") for user, text in ideas]
+    await tg.wait_for(lambda: all(m.reactions for m in sent), what="the ideas")
+    await tg.send(facilitator, group, "/finish")
+    return await tg.wait_message(group, "Time is up!")
+
+
+async def tap(tg: FakeTelegram, user: FakeUser, wizard: Sent, label: str) -> dict[str, object]:
+    """Press a wizard button and wait until the wizard has moved on."""
+    edits = wizard.edits
+    answer = await tg.press(user, wizard, label)
+    await tg.wait_for(lambda: wizard.edits > edits, what=f"the wizard after {label!r}")
+    return answer
+
+
+async def open_wizard(tg: FakeTelegram, user: FakeUser, token: str) -> Sent:
+    chat = tg.private(user)
+    after = max((m.message_id for m in tg.messages[chat.id]), default=0)
+    await tg.start_bot(user, f"r_{token}")
+    return await tg.wait_message(chat, "Touchpoint", after=after)
