@@ -25,16 +25,12 @@ from bot.domain import JobKind, Phase, RoundStatus
 from handlers.flow import Flow
 from handlers.permissions import sender_id
 from handlers.rating import RatingFlow
-from handlers.results import ResultsFlow, owner_due_text, user_label
+from handlers.results import ResultsFlow, owner_due_text, show_date, user_label
 from handlers.telegram import send_private
 from storage.db import utcnow
 from storage.models import PlanItem, Workshop
 
 REMINDER_TIME = time(9, 0)
-
-
-def show_date(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d.%m.%Y")
 
 
 class FollowUp:
@@ -57,18 +53,20 @@ class FollowUp:
             return None, []
         return ws, await self.ctx.store.plans.current(ws.id)
 
+    async def texts(self, workshop_id: int) -> dict[int, str]:
+        """Touchpoint id -> text, for naming plan items."""
+        return {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(workshop_id)}
+
     async def plan_text(self, chat_id: int) -> str:
         ws, items = await self.plan(chat_id)
         if ws is None or not items:
             return _("There is no action plan yet: it comes with the results of a rating round.")
-        texts = {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(ws.id)}
+        texts = await self.texts(ws.id)
         owners = await self.ctx.store.users.many([i.owner_id for i in items if i.owner_id])
         today = (await self.today(chat_id)).isoformat()
         lines = [_("🛠 <b>Action plan</b>")]
         for item in items:
             status = owner_due_text(item, owners)
-            if item.due_date:
-                status = status.replace("📅 " + item.due_date, "📅 " + show_date(item.due_date))
             if item.due_date and item.due_date < today and item.done_at is None:
                 status += " " + _("⏰ overdue")
             lines.append(f"{item.position}. <b>{escape(texts.get(item.touchpoint_id, '?'))}</b>")
@@ -96,7 +94,7 @@ class FollowUp:
         )
         if not due:
             return
-        texts = {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(ws.id)}
+        texts = await self.texts(ws.id)
         owners = await self.ctx.store.users.many([i.owner_id for i in due if i.owner_id])
         with self.ctx.speaking(ws.locale):
             listed = "; ".join(
@@ -168,7 +166,7 @@ class FollowUp:
         open_items = [i for i in items if i.done_at is None]
         if not open_items:
             return
-        texts = {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(ws.id)}
+        texts = await self.texts(ws.id)
         with self.ctx.speaking(ws.locale):
             lines = [_("🔁 Scheduled re-evaluation. Open plan items:")]
             lines += [

@@ -267,7 +267,8 @@ class RatingFlow:
         builder.adjust(5)
         return "\n".join(lines), builder.as_markup()
 
-    async def first_open_step(self, rnd: Round, user_id: int) -> int | None:
+    async def answered_steps(self, rnd: Round, user_id: int) -> tuple[int, set[int]]:
+        """(number of steps, the steps this rater has answered, skips included)."""
         items = await self.ctx.store.rounds.items(rnd.id)
         answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
         answered = {
@@ -276,19 +277,15 @@ class RatingFlow:
             for c in CRITERIA
             if (it.touchpoint_id, c) in answers
         }
-        return next_open(answered, total_steps(len(items)))
+        return total_steps(len(items)), answered
+
+    async def first_open_step(self, rnd: Round, user_id: int) -> int | None:
+        total, answered = await self.answered_steps(rnd, user_id)
+        return next_open(answered, total)
 
     async def after_answer(self, rnd: Round, user_id: int, step: int) -> int | None:
         """Where the wizard goes after `step`: the rest of this spoke, then the next gap."""
-        items = await self.ctx.store.rounds.items(rnd.id)
-        answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
-        total = total_steps(len(items))
-        answered = {
-            step_for(i, c)
-            for i, it in enumerate(items)
-            for c in CRITERIA
-            if (it.touchpoint_id, c) in answers
-        }
+        total, answered = await self.answered_steps(rnd, user_id)
         nxt = step + 1
         if nxt < total and step_of(nxt)[0] == step_of(step)[0]:
             return nxt

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -73,16 +74,20 @@ class ResultsFlow:
         self.ctx = flow.ctx
         rating.closed_hooks.append(self.on_closed)
 
+    async def scored(self, rnd: Round) -> tuple[list[RoundItem], tuple[Answer, ...], RoundScore]:
+        """One round's spokes, answers and scores."""
+        items = await self.ctx.store.rounds.items(rnd.id)
+        answers = tuple(
+            Answer(r.touchpoint_id, r.rater_id, r.criterion, r.value, r.source)
+            for r in await self.ctx.store.rounds.ratings(rnd.id)
+        )
+        return items, answers, score_round([i.touchpoint_id for i in items], answers)
+
     async def compute(self, rnd: Round) -> Results:
         store = self.ctx.store
         ws = await store.workshops.get(rnd.workshop_id)
         assert ws is not None
-        items = await store.rounds.items(rnd.id)
-        answers = tuple(
-            Answer(r.touchpoint_id, r.rater_id, r.criterion, r.value, r.source)
-            for r in await store.rounds.ratings(rnd.id)
-        )
-        score = score_round([i.touchpoint_id for i in items], answers)
+        items, answers, score = await self.scored(rnd)
         earlier = [
             r
             for r in await store.rounds.for_workshop(ws.id)
@@ -91,13 +96,7 @@ class ResultsFlow:
         previous: dict[int, float] = {}
         previous_roundness = None
         if earlier:
-            last = earlier[-1]
-            last_items = await store.rounds.items(last.id)
-            last_answers = [
-                Answer(r.touchpoint_id, r.rater_id, r.criterion, r.value, r.source)
-                for r in await store.rounds.ratings(last.id)
-            ]
-            last_score = score_round([i.touchpoint_id for i in last_items], last_answers)
+            _items, _answers, last_score = await self.scored(earlier[-1])
             previous = {
                 s.touchpoint_id: s.overall for s in last_score.spokes if s.overall is not None
             }
@@ -412,6 +411,11 @@ def _num(value: float | None, digits: int = 4) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
+def show_date(iso: str) -> str:
+    """A stored ISO date as people here write it: 01.12.2026."""
+    return date.fromisoformat(iso).strftime("%d.%m.%Y")
+
+
 def user_label(user: User) -> str:
     return f"@{user.username}" if user.username else user.full_name
 
@@ -421,7 +425,7 @@ def owner_due_text(entry: PlanItem, owners: dict[int, User]) -> str:
     if entry.owner_id and entry.owner_id in owners:
         parts.append("👤 " + escape(user_label(owners[entry.owner_id])))
     if entry.due_date:
-        parts.append("📅 " + entry.due_date)
+        parts.append("📅 " + show_date(entry.due_date))
     if entry.done_at:
         parts.append("✅")
     return " · ".join(parts)

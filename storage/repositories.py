@@ -253,16 +253,12 @@ class WorkshopRepo:
     async def set_phase(
         self, workshop_id: int, phase: Phase, *, expected: Sequence[Phase] = ()
     ) -> bool:
-        """Move to a phase; with `expected`, only from one of those (False otherwise)."""
+        """End the brainstorm (REVIEW) or the workshop (CANCELLED); with `expected`, only
+        from one of those phases (False otherwise). Rounds move to RATING and RESULTS."""
+        if phase not in (Phase.REVIEW, Phase.CANCELLED):
+            raise ValueError(f"set_phase handles review and cancel, not {phase}")
         sql = "UPDATE workshops SET phase = ?, ended_at = ? WHERE id = ?"
-        params: list[Any] = [
-            phase.value,
-            to_iso(utcnow()) if phase in (Phase.REVIEW, Phase.CANCELLED) else None,
-            workshop_id,
-        ]
-        if phase is Phase.RATING or phase is Phase.RESULTS:
-            sql = "UPDATE workshops SET phase = ? WHERE id = ?"
-            params = [phase.value, workshop_id]
+        params: list[Any] = [phase.value, to_iso(utcnow()), workshop_id]
         if expected:
             sql += f" AND phase IN ({','.join('?' * len(expected))})"
             params.extend(p.value for p in expected)
