@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain import JobKind
 from storage.db import utcnow
-from storage.repositories import JobRepo
+from storage.repos import JobRepo
 
 log = logging.getLogger(__name__)
 

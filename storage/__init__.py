@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.db import Database
-from storage.repositories import (
+from storage.repos import (
     ChatRepo,
     JobRepo,
     PlanRepo,

@@ -1,0 +1,45 @@
+"""Chats: the groups the bot has seen, their language, time zone and settings."""
+
+from __future__ import annotations
+
+import json
+
+from storage import rows
+from storage.db import Database, to_iso, utcnow
+from storage.models import Chat
+
+
+class ChatRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def touch(self, chat_id: int, title: str, kind: str) -> None:
+        """Record a chat the bot has seen (title refreshed)."""
+        await self._db.execute(
+            "INSERT INTO chats (id, title, kind, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+            (chat_id, title, kind, to_iso(utcnow())),
+        )
+
+    async def get(self, chat_id: int) -> Chat | None:
+        row = await self._db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
+        return rows.chat(row) if row else None
+
+    async def update_settings(self, chat_id: int, **changes: object) -> None:
+        """Merge keys into the chat's settings."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT settings FROM chats WHERE id = ?", (chat_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            settings = json.loads(row["settings"]) if row else {}
+            settings.update(changes)
+            await conn.execute(
+                "UPDATE chats SET settings = ? WHERE id = ?", (json.dumps(settings), chat_id)
+            )
+
+    async def set_locale(self, chat_id: int, locale: str | None) -> None:
+        await self._db.execute("UPDATE chats SET locale = ? WHERE id = ?", (locale, chat_id))
+
+    async def set_timezone(self, chat_id: int, timezone: str | None) -> None:
+        await self._db.execute("UPDATE chats SET timezone = ? WHERE id = ?", (timezone, chat_id))

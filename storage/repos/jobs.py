@@ -1,0 +1,60 @@
+"""Jobs: every deadline, reminder and scheduled fire, kept before it is timed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.domain import JobKind
+from storage import rows
+from storage.db import Database, to_iso, utcnow
+from storage.models import Job
+
+
+class JobRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def put(self, key: str, kind: JobKind, ref_id: int, run_at: datetime) -> None:
+        """Create or move a pending job."""
+        await self._db.execute(
+            "INSERT INTO jobs (key, kind, ref_id, run_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at, done_at = NULL",
+            (key, kind.value, ref_id, to_iso(run_at)),
+        )
+
+    async def pending(self) -> list[Job]:
+        found = await self._db.fetchall(
+            "SELECT * FROM jobs WHERE done_at IS NULL ORDER BY run_at, key"
+        )
+        return [rows.job(row) for row in found]
+
+    async def get(self, key: str) -> Job | None:
+        row = await self._db.fetchone("SELECT * FROM jobs WHERE key = ?", (key,))
+        if row is None or row["done_at"] is not None:
+            return None
+        return rows.job(row)
+
+    async def finish(self, key: str, run_at: datetime) -> bool:
+        """Mark a job done unless it was moved meanwhile (a handler may re-arm its own key);
+        False when nothing was marked."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE jobs SET done_at = ? WHERE key = ? AND done_at IS NULL AND run_at = ?",
+                (to_iso(utcnow()), key, to_iso(run_at)),
+            )
+            return cursor.rowcount > 0
+
+    async def pending_with_prefix(self, prefix: str) -> list[str]:
+        found = await self._db.fetchall(
+            "SELECT key FROM jobs WHERE done_at IS NULL AND key LIKE ? ESCAPE '\\'",
+            (prefix.replace("_", "\\_").replace("%", "\\%") + "%",),
+        )
+        return [row[0] for row in found]
+
+    async def cancel_for(self, ref_keys: Sequence[str]) -> None:
+        """Drop pending jobs by key."""
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "DELETE FROM jobs WHERE key = ? AND done_at IS NULL", [(k,) for k in ref_keys]
+            )

@@ -1,0 +1,226 @@
+"""Rating rounds, their spokes, raters and answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.domain import Criterion, Phase, RoundStatus
+from storage import rows
+from storage.db import Database, to_iso, utcnow
+from storage.models import Rater, Rating, Round, RoundItem
+from storage.repos.workshops import change_phase
+
+
+class RoundRepo:
+    """Rating rounds, their spokes, raters and answers."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open(
+        self, workshop_id: int, token: str, deadline: datetime, touchpoint_ids: Sequence[int]
+    ) -> Round | None:
+        """Open the next round on these touchpoints and move the workshop to rating.
+
+        None when a round of this workshop is already open.
+        """
+        now = to_iso(utcnow())
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT 1 FROM rounds WHERE workshop_id = ? AND status = ?",
+                (workshop_id, RoundStatus.OPEN.value),
+            ) as cursor:
+                if await cursor.fetchone():
+                    return None
+            async with conn.execute(
+                "SELECT coalesce(max(number), 0) + 1 FROM rounds WHERE workshop_id = ?",
+                (workshop_id,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            number = int(row[0]) if row else 1
+            cursor = await conn.execute(
+                "INSERT INTO rounds (workshop_id, number, token, status, opened_at, deadline) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (workshop_id, number, token, RoundStatus.OPEN.value, now, to_iso(deadline)),
+            )
+            round_id = cursor.lastrowid or 0
+            await conn.executemany(
+                "INSERT INTO round_items (round_id, touchpoint_id, position) VALUES (?, ?, ?)",
+                [(round_id, tp_id, pos) for pos, tp_id in enumerate(touchpoint_ids, start=1)],
+            )
+            await change_phase(conn, workshop_id, Phase.RATING)
+        found = await self.get(round_id)
+        assert found is not None
+        return found
+
+    async def get(self, round_id: int) -> Round | None:
+        row = await self._db.fetchone("SELECT * FROM rounds WHERE id = ?", (round_id,))
+        return rows.round_(row) if row else None
+
+    async def by_token(self, token: str) -> Round | None:
+        row = await self._db.fetchone("SELECT * FROM rounds WHERE token = ?", (token,))
+        return rows.round_(row) if row else None
+
+    async def for_workshop(self, workshop_id: int) -> list[Round]:
+        found = await self._db.fetchall(
+            "SELECT * FROM rounds WHERE workshop_id = ? ORDER BY number", (workshop_id,)
+        )
+        return [rows.round_(row) for row in found]
+
+    async def open_rounds(self) -> list[Round]:
+        found = await self._db.fetchall(
+            "SELECT * FROM rounds WHERE status = ?", (RoundStatus.OPEN.value,)
+        )
+        return [rows.round_(row) for row in found]
+
+    async def open_for_member(self, user_id: int) -> list[tuple[Round, str]]:
+        """Open rounds in the chats where this user was seen, with each chat's title."""
+        found = await self._db.fetchall(
+            "SELECT r.*, coalesce(nullif(w.topic, ''), c.title) AS label FROM rounds r "
+            "JOIN workshops w ON w.id = r.workshop_id JOIN chats c ON c.id = w.chat_id "
+            "JOIN members m ON m.chat_id = w.chat_id AND m.user_id = ? "
+            "WHERE r.status = ? ORDER BY r.deadline",
+            (user_id, RoundStatus.OPEN.value),
+        )
+        return [(rows.round_(row), row["label"]) for row in found]
+
+    async def set_message(self, round_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE rounds SET message_id = ? WHERE id = ?", (message_id, round_id)
+        )
+
+    async def set_deadline(self, round_id: int, deadline: datetime) -> None:
+        await self._db.execute(
+            "UPDATE rounds SET deadline = ? WHERE id = ?", (to_iso(deadline), round_id)
+        )
+
+    async def close(self, round_id: int, *, show_anyway: bool = False) -> bool:
+        """Close an open round (False when it was closed already) and show the results."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE rounds SET status = ?, closed_at = ?, results_shown = ? "
+                "WHERE id = ? AND status = ?",
+                (
+                    RoundStatus.CLOSED.value,
+                    to_iso(utcnow()),
+                    int(show_anyway),
+                    round_id,
+                    RoundStatus.OPEN.value,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            async with conn.execute(
+                "SELECT workshop_id FROM rounds WHERE id = ?", (round_id,)
+            ) as owner:
+                row = await owner.fetchone()
+            if row is not None:
+                await change_phase(conn, row[0], Phase.RESULTS, expected=[Phase.RATING])
+            return True
+
+    async def show_results(self, round_id: int) -> None:
+        await self._db.execute("UPDATE rounds SET results_shown = 1 WHERE id = ?", (round_id,))
+
+    async def items(self, round_id: int) -> list[RoundItem]:
+        found = await self._db.fetchall(
+            "SELECT ri.position, ri.touchpoint_id, t.position AS list_number, t.text, t.stage "
+            "FROM round_items ri JOIN touchpoints t ON t.id = ri.touchpoint_id "
+            "WHERE ri.round_id = ? ORDER BY ri.position",
+            (round_id,),
+        )
+        return [rows.round_item(row) for row in found]
+
+    async def start_rater(self, round_id: int, user_id: int) -> Rater:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO raters (round_id, user_id, started_at) VALUES (?, ?, ?)",
+            (round_id, user_id, to_iso(utcnow())),
+        )
+        rater = await self.rater(round_id, user_id)
+        assert rater is not None
+        return rater
+
+    async def rater(self, round_id: int, user_id: int) -> Rater | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM raters WHERE round_id = ? AND user_id = ?", (round_id, user_id)
+        )
+        return rows.rater(row) if row else None
+
+    async def raters(self, round_id: int) -> list[Rater]:
+        found = await self._db.fetchall(
+            "SELECT * FROM raters WHERE round_id = ? ORDER BY started_at, user_id", (round_id,)
+        )
+        return [rows.rater(row) for row in found]
+
+    async def set_wizard_message(self, round_id: int, user_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE raters SET wizard_message_id = ? WHERE round_id = ? AND user_id = ?",
+            (message_id, round_id, user_id),
+        )
+
+    async def set_finished(self, round_id: int, user_id: int, finished: bool) -> None:
+        await self._db.execute(
+            "UPDATE raters SET finished_at = ? WHERE round_id = ? AND user_id = ?",
+            (to_iso(utcnow()) if finished else None, round_id, user_id),
+        )
+
+    async def answer(
+        self,
+        round_id: int,
+        touchpoint_id: int,
+        rater_id: int,
+        criterion: Criterion,
+        value: int | None,
+        source: str = "team",
+    ) -> bool:
+        """Store one answer (None = skipped), overwriting; False when the round is closed."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT status FROM rounds WHERE id = ?", (round_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None or row["status"] != RoundStatus.OPEN.value:
+                return False
+            await conn.execute(
+                "INSERT INTO ratings (round_id, touchpoint_id, rater_id, criterion, value, "
+                "source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (round_id, touchpoint_id, rater_id, criterion) DO UPDATE SET "
+                "value = excluded.value, updated_at = excluded.updated_at",
+                (
+                    round_id,
+                    touchpoint_id,
+                    rater_id,
+                    criterion.value,
+                    value,
+                    source,
+                    to_iso(utcnow()),
+                ),
+            )
+            return True
+
+    async def answers(
+        self, round_id: int, rater_id: int
+    ) -> dict[tuple[int, Criterion], int | None]:
+        """This rater's answers: (touchpoint id, criterion) -> value (None = skipped)."""
+        found = await self._db.fetchall(
+            "SELECT touchpoint_id, criterion, value FROM ratings "
+            "WHERE round_id = ? AND rater_id = ?",
+            (round_id, rater_id),
+        )
+        return {(row[0], Criterion(row[1])): row[2] for row in found}
+
+    async def ratings(self, round_id: int) -> list[Rating]:
+        found = await self._db.fetchall(
+            "SELECT * FROM ratings WHERE round_id = ? ORDER BY rater_id, touchpoint_id, criterion",
+            (round_id,),
+        )
+        return [rows.rating(row) for row in found]
+
+    async def rater_count(self, round_id: int) -> int:
+        """People who gave at least one real (not skipped) answer."""
+        row = await self._db.fetchone(
+            "SELECT count(DISTINCT rater_id) FROM ratings WHERE round_id = ? "
+            "AND value IS NOT NULL AND source = 'team'",
+            (round_id,),
+        )
+        return int(row[0]) if row else 0

@@ -1,0 +1,134 @@
+"""Workshops and every change of their phase."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import Phase
+from storage import rows
+from storage.db import Database, to_iso, utcnow
+from storage.models import Workshop
+
+_ACTIVE = tuple(phase.value for phase in Phase if phase.active)
+
+
+class WorkshopRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        chat_id: int,
+        topic: str,
+        facilitator_id: int,
+        locale: str,
+        idea_token: str,
+        deadline: datetime,
+    ) -> Workshop | None:
+        """Start a brainstorm; None when the chat already has an active workshop."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                f"SELECT 1 FROM workshops WHERE chat_id = ? AND phase IN "
+                f"({','.join('?' * len(_ACTIVE))})",
+                (chat_id, *_ACTIVE),
+            ) as cursor:
+                if await cursor.fetchone():
+                    return None
+            cursor = await conn.execute(
+                "INSERT INTO workshops (chat_id, topic, facilitator_id, locale, phase, "
+                "idea_token, started_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    chat_id,
+                    topic,
+                    facilitator_id,
+                    locale,
+                    Phase.BRAINSTORM.value,
+                    idea_token,
+                    to_iso(utcnow()),
+                    to_iso(deadline),
+                ),
+            )
+            workshop_id = cursor.lastrowid
+        found = await self.get(workshop_id or 0)
+        assert found is not None
+        return found
+
+    async def get(self, workshop_id: int) -> Workshop | None:
+        row = await self._db.fetchone("SELECT * FROM workshops WHERE id = ?", (workshop_id,))
+        return rows.workshop(row) if row else None
+
+    async def by_idea_token(self, token: str) -> Workshop | None:
+        row = await self._db.fetchone("SELECT * FROM workshops WHERE idea_token = ?", (token,))
+        return rows.workshop(row) if row else None
+
+    async def active(self, chat_id: int) -> Workshop | None:
+        row = await self._db.fetchone(
+            f"SELECT * FROM workshops WHERE chat_id = ? AND phase IN "
+            f"({','.join('?' * len(_ACTIVE))}) ORDER BY id DESC LIMIT 1",
+            (chat_id, *_ACTIVE),
+        )
+        return rows.workshop(row) if row else None
+
+    async def latest(self, chat_id: int) -> Workshop | None:
+        """The chat's newest workshop that was not cancelled."""
+        row = await self._db.fetchone(
+            "SELECT * FROM workshops WHERE chat_id = ? AND phase != ? ORDER BY id DESC LIMIT 1",
+            (chat_id, Phase.CANCELLED.value),
+        )
+        return rows.workshop(row) if row else None
+
+    async def in_phase(self, phase: Phase) -> list[Workshop]:
+        found = await self._db.fetchall("SELECT * FROM workshops WHERE phase = ?", (phase.value,))
+        return [rows.workshop(row) for row in found]
+
+    async def set_phase(
+        self, workshop_id: int, phase: Phase, *, expected: Sequence[Phase] = ()
+    ) -> bool:
+        """End the brainstorm (REVIEW) or the workshop (CANCELLED); with `expected`, only
+        from one of those phases (False otherwise). Rounds move to RATING and RESULTS
+        through `change_phase` inside their own transactions."""
+        if phase not in (Phase.REVIEW, Phase.CANCELLED):
+            raise ValueError(f"set_phase handles review and cancel, not {phase}")
+        async with self._db.transaction() as conn:
+            return await change_phase(conn, workshop_id, phase, expected=expected, ended=True)
+
+    async def set_deadline(self, workshop_id: int, deadline: datetime) -> None:
+        await self._db.execute(
+            "UPDATE workshops SET deadline = ? WHERE id = ?", (to_iso(deadline), workshop_id)
+        )
+
+    async def set_board(self, workshop_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE workshops SET board_message_id = ? WHERE id = ?", (message_id, workshop_id)
+        )
+
+
+async def change_phase(
+    conn: aiosqlite.Connection,
+    workshop_id: int,
+    phase: Phase,
+    *,
+    expected: Sequence[Phase] = (),
+    ended: bool = False,
+) -> bool:
+    """Every phase change of a workshop, inside the caller's transaction.
+
+    With `expected`, only from one of those phases; `ended` stamps the end of the
+    brainstorm or workshop. False when nothing moved.
+    """
+    sql = "UPDATE workshops SET phase = ?"
+    params: list[Any] = [phase.value]
+    if ended:
+        sql += ", ended_at = ?"
+        params.append(to_iso(utcnow()))
+    sql += " WHERE id = ?"
+    params.append(workshop_id)
+    if expected:
+        sql += f" AND phase IN ({','.join('?' * len(expected))})"
+        params.extend(p.value for p in expected)
+    cursor = await conn.execute(sql, params)
+    return cursor.rowcount > 0

@@ -1,0 +1,169 @@
+"""Row mappers: every SQLite row becomes a frozen record here, and only here."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import Criterion, JobKind, Phase, RoundStatus, Stage
+from storage.db import from_iso
+from storage.models import (
+    Chat,
+    Job,
+    PlanItem,
+    Rater,
+    Rating,
+    Round,
+    RoundItem,
+    Schedule,
+    Touchpoint,
+    User,
+    Workshop,
+)
+
+Row = aiosqlite.Row
+
+
+def moment(value: Any) -> datetime:
+    """A timestamp column that is never NULL."""
+    found = from_iso(value)
+    assert found is not None
+    return found
+
+
+def chat(row: Row) -> Chat:
+    return Chat(
+        id=row["id"],
+        title=row["title"],
+        locale=row["locale"],
+        timezone=row["timezone"],
+        settings=json.loads(row["settings"]),
+    )
+
+
+def user(row: Row) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        full_name=row["full_name"],
+        language_code=row["language_code"],
+        started_bot=bool(row["started_bot"]),
+        blocked_bot=bool(row["blocked_bot"]),
+    )
+
+
+def workshop(row: Row) -> Workshop:
+    return Workshop(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        topic=row["topic"],
+        facilitator_id=row["facilitator_id"],
+        locale=row["locale"],
+        phase=Phase(row["phase"]),
+        idea_token=row["idea_token"],
+        board_message_id=row["board_message_id"],
+        started_at=moment(row["started_at"]),
+        deadline=from_iso(row["deadline"]),
+        ended_at=from_iso(row["ended_at"]),
+    )
+
+
+def touchpoint(row: Row) -> Touchpoint:
+    """A row of `TOUCHPOINT_SELECT` (with its votes and contributors)."""
+    who = row["who"] or ""
+    return Touchpoint(
+        id=row["id"],
+        workshop_id=row["workshop_id"],
+        number=row["position"],
+        text=row["text"],
+        norm=row["norm"],
+        stage=Stage(row["stage"]),
+        author_id=row["author_id"],
+        shortlisted=bool(row["shortlisted"]),
+        votes=row["votes"],
+        contributors=tuple(sorted(int(part) for part in who.split(",") if part)),
+    )
+
+
+def job(row: Row) -> Job:
+    return Job(
+        key=row["key"],
+        kind=JobKind(row["kind"]),
+        ref_id=row["ref_id"],
+        run_at=moment(row["run_at"]),
+    )
+
+
+def round_(row: Row) -> Round:
+    return Round(
+        id=row["id"],
+        workshop_id=row["workshop_id"],
+        number=row["number"],
+        token=row["token"],
+        status=RoundStatus(row["status"]),
+        opened_at=moment(row["opened_at"]),
+        deadline=moment(row["deadline"]),
+        closed_at=from_iso(row["closed_at"]),
+        message_id=row["message_id"],
+        results_shown=bool(row["results_shown"]),
+    )
+
+
+def round_item(row: Row) -> RoundItem:
+    return RoundItem(
+        position=row["position"],
+        touchpoint_id=row["touchpoint_id"],
+        list_number=row["list_number"],
+        text=row["text"],
+        stage=Stage(row["stage"]),
+    )
+
+
+def rater(row: Row) -> Rater:
+    return Rater(
+        round_id=row["round_id"],
+        user_id=row["user_id"],
+        wizard_message_id=row["wizard_message_id"],
+        started_at=moment(row["started_at"]),
+        finished_at=from_iso(row["finished_at"]),
+    )
+
+
+def rating(row: Row) -> Rating:
+    return Rating(
+        round_id=row["round_id"],
+        touchpoint_id=row["touchpoint_id"],
+        rater_id=row["rater_id"],
+        criterion=Criterion(row["criterion"]),
+        value=row["value"],
+        source=row["source"],
+    )
+
+
+def plan_item(row: Row) -> PlanItem:
+    return PlanItem(
+        id=row["id"],
+        workshop_id=row["workshop_id"],
+        round_id=row["round_id"],
+        touchpoint_id=row["touchpoint_id"],
+        position=row["position"],
+        criterion=Criterion(row["criterion"]),
+        action=row["action"],
+        owner_id=row["owner_id"],
+        due_date=row["due_date"],
+        done_at=from_iso(row["done_at"]),
+    )
+
+
+def schedule(row: Row) -> Schedule:
+    return Schedule(
+        chat_id=row["chat_id"],
+        spec=row["spec"],
+        at_time=row["at_time"],
+        start_date=row["start_date"],
+        last_fire=from_iso(row["last_fire"]),
+        created_at=moment(row["created_at"]),
+    )
