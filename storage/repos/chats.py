@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 
 from storage import rows
-from storage.db import Database, to_iso, utcnow
+from storage.db import to_iso, utcnow
 from storage.models import Chat
+from storage.repos.base import Repo
 
 
-class ChatRepo:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class ChatRepo(Repo):
     async def touch(self, chat_id: int, title: str, kind: str) -> None:
         """Record a chat the bot has seen (title refreshed)."""
         await self._db.execute(
@@ -22,8 +20,7 @@ class ChatRepo:
         )
 
     async def get(self, chat_id: int) -> Chat | None:
-        row = await self._db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
-        return rows.chat(row) if row else None
+        return await self._one(rows.chat, "SELECT * FROM chats WHERE id = ?", (chat_id,))
 
     async def update_settings(self, chat_id: int, **changes: object) -> None:
         """Merge keys into the chat's settings."""

@@ -7,14 +7,12 @@ from datetime import datetime
 
 from bot.domain import JobKind
 from storage import rows
-from storage.db import Database, to_iso, utcnow
+from storage.db import to_iso, utcnow
 from storage.models import Job
+from storage.repos.base import Repo
 
 
-class JobRepo:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class JobRepo(Repo):
     async def put(self, key: str, kind: JobKind, ref_id: int, run_at: datetime) -> None:
         """Create or move a pending job."""
         await self._db.execute(
@@ -24,16 +22,15 @@ class JobRepo:
         )
 
     async def pending(self) -> list[Job]:
-        found = await self._db.fetchall(
-            "SELECT * FROM jobs WHERE done_at IS NULL ORDER BY run_at, key"
+        return await self._all(
+            rows.job, "SELECT * FROM jobs WHERE done_at IS NULL ORDER BY run_at, key"
         )
-        return [rows.job(row) for row in found]
 
     async def get(self, key: str) -> Job | None:
-        row = await self._db.fetchone("SELECT * FROM jobs WHERE key = ?", (key,))
-        if row is None or row["done_at"] is not None:
-            return None
-        return rows.job(row)
+        """The job under `key` while it is pending."""
+        return await self._one(
+            rows.job, "SELECT * FROM jobs WHERE key = ? AND done_at IS NULL", (key,)
+        )
 
     async def finish(self, key: str, run_at: datetime) -> bool:
         """Mark a job done unless it was moved meanwhile (a handler may re-arm its own key);

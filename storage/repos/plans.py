@@ -6,15 +6,13 @@ from collections.abc import Sequence
 
 from bot.domain import Criterion
 from storage import rows
-from storage.db import Database, to_iso, utcnow
+from storage.db import to_iso, utcnow
 from storage.models import PlanItem
+from storage.repos.base import Repo
 
 
-class PlanRepo:
+class PlanRepo(Repo):
     """Action plan items: one per weak spoke of a round, with owner, due date and status."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def replace(
         self, workshop_id: int, round_id: int, items: Sequence[tuple[int, Criterion, str]]
@@ -49,10 +47,11 @@ class PlanRepo:
                 )
 
     async def for_round(self, round_id: int) -> list[PlanItem]:
-        found = await self._db.fetchall(
-            "SELECT * FROM plan_items WHERE round_id = ? ORDER BY position", (round_id,)
+        return await self._all(
+            rows.plan_item,
+            "SELECT * FROM plan_items WHERE round_id = ? ORDER BY position",
+            (round_id,),
         )
-        return [rows.plan_item(row) for row in found]
 
     async def set_owner(self, item_id: int, owner_id: int | None) -> None:
         await self._db.execute(
@@ -68,22 +67,22 @@ class PlanRepo:
 
     async def current(self, workshop_id: int) -> list[PlanItem]:
         """The plan of the workshop's latest round that has one."""
-        found = await self._db.fetchall(
+        return await self._all(
+            rows.plan_item,
             "SELECT * FROM plan_items WHERE round_id = (SELECT max(round_id) FROM plan_items "
             "WHERE workshop_id = ?) ORDER BY position",
             (workshop_id,),
         )
-        return [rows.plan_item(row) for row in found]
 
     async def due_unreminded(self, workshop_id: int, today: str) -> list[PlanItem]:
         """Open items of the current plan due today or earlier that were not reminded yet."""
-        found = await self._db.fetchall(
+        return await self._all(
+            rows.plan_item,
             "SELECT * FROM plan_items WHERE round_id = (SELECT max(round_id) FROM plan_items "
             "WHERE workshop_id = ?) AND due_date IS NOT NULL AND due_date <= ? "
             "AND done_at IS NULL AND reminded_at IS NULL ORDER BY position",
             (workshop_id, today),
         )
-        return [rows.plan_item(row) for row in found]
 
     async def mark_reminded(self, item_ids: Sequence[int]) -> None:
         async with self._db.transaction() as conn:

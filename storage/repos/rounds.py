@@ -7,16 +7,14 @@ from datetime import datetime
 
 from bot.domain import Criterion, Phase, RoundStatus
 from storage import rows
-from storage.db import Database, to_iso, utcnow
+from storage.db import to_iso, utcnow
 from storage.models import Rater, Rating, Round, RoundItem
+from storage.repos.base import Repo
 from storage.repos.workshops import change_phase
 
 
-class RoundRepo:
+class RoundRepo(Repo):
     """Rating rounds, their spokes, raters and answers."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def open(
         self, workshop_id: int, token: str, deadline: datetime, touchpoint_ids: Sequence[int]
@@ -55,24 +53,22 @@ class RoundRepo:
         return found
 
     async def get(self, round_id: int) -> Round | None:
-        row = await self._db.fetchone("SELECT * FROM rounds WHERE id = ?", (round_id,))
-        return rows.round_(row) if row else None
+        return await self._one(rows.round_, "SELECT * FROM rounds WHERE id = ?", (round_id,))
 
     async def by_token(self, token: str) -> Round | None:
-        row = await self._db.fetchone("SELECT * FROM rounds WHERE token = ?", (token,))
-        return rows.round_(row) if row else None
+        return await self._one(rows.round_, "SELECT * FROM rounds WHERE token = ?", (token,))
 
     async def for_workshop(self, workshop_id: int) -> list[Round]:
-        found = await self._db.fetchall(
-            "SELECT * FROM rounds WHERE workshop_id = ? ORDER BY number", (workshop_id,)
+        return await self._all(
+            rows.round_,
+            "SELECT * FROM rounds WHERE workshop_id = ? ORDER BY number",
+            (workshop_id,),
         )
-        return [rows.round_(row) for row in found]
 
     async def open_rounds(self) -> list[Round]:
-        found = await self._db.fetchall(
-            "SELECT * FROM rounds WHERE status = ?", (RoundStatus.OPEN.value,)
+        return await self._all(
+            rows.round_, "SELECT * FROM rounds WHERE status = ?", (RoundStatus.OPEN.value,)
         )
-        return [rows.round_(row) for row in found]
 
     async def open_for_member(self, user_id: int) -> list[tuple[Round, str]]:
         """Open rounds in the chats where this user was seen, with each chat's title."""
@@ -123,13 +119,13 @@ class RoundRepo:
         await self._db.execute("UPDATE rounds SET results_shown = 1 WHERE id = ?", (round_id,))
 
     async def items(self, round_id: int) -> list[RoundItem]:
-        found = await self._db.fetchall(
+        return await self._all(
+            rows.round_item,
             "SELECT ri.position, ri.touchpoint_id, t.position AS list_number, t.text, t.stage "
             "FROM round_items ri JOIN touchpoints t ON t.id = ri.touchpoint_id "
             "WHERE ri.round_id = ? ORDER BY ri.position",
             (round_id,),
         )
-        return [rows.round_item(row) for row in found]
 
     async def start_rater(self, round_id: int, user_id: int) -> Rater:
         await self._db.execute(
@@ -141,16 +137,18 @@ class RoundRepo:
         return rater
 
     async def rater(self, round_id: int, user_id: int) -> Rater | None:
-        row = await self._db.fetchone(
-            "SELECT * FROM raters WHERE round_id = ? AND user_id = ?", (round_id, user_id)
+        return await self._one(
+            rows.rater,
+            "SELECT * FROM raters WHERE round_id = ? AND user_id = ?",
+            (round_id, user_id),
         )
-        return rows.rater(row) if row else None
 
     async def raters(self, round_id: int) -> list[Rater]:
-        found = await self._db.fetchall(
-            "SELECT * FROM raters WHERE round_id = ? ORDER BY started_at, user_id", (round_id,)
+        return await self._all(
+            rows.rater,
+            "SELECT * FROM raters WHERE round_id = ? ORDER BY started_at, user_id",
+            (round_id,),
         )
-        return [rows.rater(row) for row in found]
 
     async def set_wizard_message(self, round_id: int, user_id: int, message_id: int) -> None:
         await self._db.execute(
@@ -210,11 +208,11 @@ class RoundRepo:
         return {(row[0], Criterion(row[1])): row[2] for row in found}
 
     async def ratings(self, round_id: int) -> list[Rating]:
-        found = await self._db.fetchall(
+        return await self._all(
+            rows.rating,
             "SELECT * FROM ratings WHERE round_id = ? ORDER BY rater_id, touchpoint_id, criterion",
             (round_id,),
         )
-        return [rows.rating(row) for row in found]
 
     async def rater_count(self, round_id: int) -> int:
         """People who gave at least one real (not skipped) answer."""

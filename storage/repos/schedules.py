@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from storage import rows
-from storage.db import Database, to_iso, utcnow
+from storage.db import to_iso, utcnow
 from storage.models import Schedule
+from storage.repos.base import Repo
 
 
-class ScheduleRepo:
+class ScheduleRepo(Repo):
     """One re-evaluation schedule per chat."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def put(self, chat_id: int, spec: str, at_time: str, start_date: str) -> None:
         await self._db.execute(
@@ -24,8 +22,9 @@ class ScheduleRepo:
         )
 
     async def get(self, chat_id: int) -> Schedule | None:
-        row = await self._db.fetchone("SELECT * FROM schedules WHERE chat_id = ?", (chat_id,))
-        return rows.schedule(row) if row else None
+        return await self._one(
+            rows.schedule, "SELECT * FROM schedules WHERE chat_id = ?", (chat_id,)
+        )
 
     async def delete(self, chat_id: int) -> None:
         await self._db.execute("DELETE FROM schedules WHERE chat_id = ?", (chat_id,))

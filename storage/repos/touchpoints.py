@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 
 from bot.domain import Phase
 from storage import rows
-from storage.db import Database, to_iso, utcnow
+from storage.db import to_iso, utcnow
 from storage.models import AddOutcome, NewIdea, Touchpoint
+from storage.repos.base import Repo
 
 # A matcher gets the new idea's normalised text and the existing (id, norm) pairs and
 # returns the id of the touchpoint it duplicates, or None. It is pure core logic.
@@ -20,24 +21,21 @@ TOUCHPOINT_SELECT = (
 )
 
 
-class TouchpointRepo:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class TouchpointRepo(Repo):
     async def live(self, workshop_id: int) -> list[Touchpoint]:
         """The workshop's live touchpoints (not dropped), by number."""
-        found = await self._db.fetchall(
+        return await self._all(
+            rows.touchpoint,
             f"{TOUCHPOINT_SELECT} WHERE t.workshop_id = ? AND t.dropped = 0 ORDER BY t.position",
             (workshop_id,),
         )
-        return [rows.touchpoint(row) for row in found]
 
     async def by_number(self, workshop_id: int, number: int) -> Touchpoint | None:
-        row = await self._db.fetchone(
+        return await self._one(
+            rows.touchpoint,
             f"{TOUCHPOINT_SELECT} WHERE t.workshop_id = ? AND t.position = ? AND t.dropped = 0",
             (workshop_id, number),
         )
-        return rows.touchpoint(row) if row else None
 
     async def contributors(self, workshop_id: int) -> list[int]:
         """Everyone who contributed openly (anonymous idea-box authors excluded)."""

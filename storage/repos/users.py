@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage import rows
-from storage.db import Database, to_iso, utcnow
+from storage.db import to_iso, utcnow
 from storage.models import User
+from storage.repos.base import Repo
 
 
-class UserRepo:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class UserRepo(Repo):
     async def seen(
         self,
         user_id: int,
@@ -43,8 +41,7 @@ class UserRepo:
                 )
 
     async def get(self, user_id: int) -> User | None:
-        row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
-        return rows.user(row) if row else None
+        return await self._one(rows.user, "SELECT * FROM users WHERE id = ?", (user_id,))
 
     async def many(self, user_ids: Sequence[int]) -> dict[int, User]:
         if not user_ids:
@@ -55,12 +52,12 @@ class UserRepo:
 
     async def member_by_username(self, chat_id: int, username: str) -> User | None:
         """A member of the chat the bot has seen, by @username (case-insensitive)."""
-        row = await self._db.fetchone(
+        return await self._one(
+            rows.user,
             "SELECT u.* FROM users u JOIN members m ON m.user_id = u.id "
             "WHERE m.chat_id = ? AND lower(u.username) = lower(?)",
             (chat_id, username.removeprefix("@")),
         )
-        return rows.user(row) if row else None
 
     async def set_idea_box(self, user_id: int, workshop_id: int | None) -> None:
         await self._db.execute(

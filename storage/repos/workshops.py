@@ -10,16 +10,14 @@ import aiosqlite
 
 from bot.domain import Phase
 from storage import rows
-from storage.db import Database, to_iso, utcnow
+from storage.db import to_iso, utcnow
 from storage.models import Workshop
+from storage.repos.base import Repo
 
 _ACTIVE = tuple(phase.value for phase in Phase if phase.active)
 
 
-class WorkshopRepo:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class WorkshopRepo(Repo):
     async def create(
         self,
         chat_id: int,
@@ -58,32 +56,36 @@ class WorkshopRepo:
         return found
 
     async def get(self, workshop_id: int) -> Workshop | None:
-        row = await self._db.fetchone("SELECT * FROM workshops WHERE id = ?", (workshop_id,))
-        return rows.workshop(row) if row else None
+        return await self._one(
+            rows.workshop, "SELECT * FROM workshops WHERE id = ?", (workshop_id,)
+        )
 
     async def by_idea_token(self, token: str) -> Workshop | None:
-        row = await self._db.fetchone("SELECT * FROM workshops WHERE idea_token = ?", (token,))
-        return rows.workshop(row) if row else None
+        return await self._one(
+            rows.workshop, "SELECT * FROM workshops WHERE idea_token = ?", (token,)
+        )
 
     async def active(self, chat_id: int) -> Workshop | None:
-        row = await self._db.fetchone(
+        return await self._one(
+            rows.workshop,
             f"SELECT * FROM workshops WHERE chat_id = ? AND phase IN "
             f"({','.join('?' * len(_ACTIVE))}) ORDER BY id DESC LIMIT 1",
             (chat_id, *_ACTIVE),
         )
-        return rows.workshop(row) if row else None
 
     async def latest(self, chat_id: int) -> Workshop | None:
-        """The chat's newest workshop that was not cancelled."""
-        row = await self._db.fetchone(
+        """The chat's newest workshop that was not cancelled (the active one, if any: a
+        workshop starts only when none is active)."""
+        return await self._one(
+            rows.workshop,
             "SELECT * FROM workshops WHERE chat_id = ? AND phase != ? ORDER BY id DESC LIMIT 1",
             (chat_id, Phase.CANCELLED.value),
         )
-        return rows.workshop(row) if row else None
 
     async def in_phase(self, phase: Phase) -> list[Workshop]:
-        found = await self._db.fetchall("SELECT * FROM workshops WHERE phase = ?", (phase.value,))
-        return [rows.workshop(row) for row in found]
+        return await self._all(
+            rows.workshop, "SELECT * FROM workshops WHERE phase = ?", (phase.value,)
+        )
 
     async def set_phase(
         self, workshop_id: int, phase: Phase, *, expected: Sequence[Phase] = ()
