@@ -1,0 +1,246 @@
+"""The fake as an HTTP server, and a test's way to speak as users and wait for the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from tests.fakeapi.methods import FakeBotApi
+from tests.fakeapi.wire import _JSON_FIELDS, BOT_TOKEN, ApiError, FakeChat, FakeUser, Sent
+
+
+class FakeTelegram(FakeBotApi):
+    """The server plus a test client's view of it."""
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        self._closing = True
+        await self._notify()  # release long polls at once instead of at their timeout
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- the world -----------------------------------------------------------------
+
+    def user(self, name: str, lang: str | None = "en", username: str | None = None) -> FakeUser:
+        user = FakeUser(next(self._user_ids), name, username or name.lower(), lang)
+        self.users[user.id] = user
+        return user
+
+    def group(
+        self,
+        title: str,
+        members: list[FakeUser],
+        admins: list[FakeUser] = (),  # type: ignore[assignment]
+        *,
+        bot_can_pin: bool = True,
+    ) -> FakeChat:
+        chat_id = -1_001_000_000_000 - next(self._group_ids)
+        chat = FakeChat(chat_id, "supergroup", title, bot_can_pin=bot_can_pin)
+        for member in members:
+            chat.members[member.id] = "member"
+        for admin in admins:
+            chat.members[admin.id] = "administrator"
+        if admins:
+            chat.members[admins[0].id] = "creator"
+        self.chats[chat_id] = chat
+        return chat
+
+    def private(self, user: FakeUser) -> FakeChat:
+        chat = self.chats.get(user.id)
+        if chat is None:
+            chat = FakeChat(user.id, "private", user=user)
+            self.chats[user.id] = chat
+        return chat
+
+    # --- speaking as users -------------------------------------------------------------
+
+    def _message(self, user: FakeUser, chat: FakeChat, text: str) -> dict[str, Any]:
+        message_id = next(self._message_ids[chat.id])
+        data: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat.as_dict(),
+            "from": user.as_dict(),
+            "text": text,
+        }
+        command = re.match(r"/[A-Za-z0-9_]+(@\w+)?", text)
+        if command:
+            data["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
+        return data
+
+    async def send(
+        self, user: FakeUser, chat: FakeChat, text: str, reply_to: Sent | None = None
+    ) -> Sent:
+        """`user` writes `text` in `chat` (optionally replying to a message)."""
+        if chat.type == "private":
+            user.started = True
+        data = self._message(user, chat, text)
+        if reply_to is not None:
+            data["reply_to_message"] = reply_to.raw
+        sent = Sent(chat.id, data["message_id"], False, text, data)
+        self.messages[chat.id].append(sent)
+        await self._push({"message": data})
+        return sent
+
+    async def start_bot(self, user: FakeUser, payload: str | None = None) -> Sent:
+        """`user` opens the bot's private chat (optionally through a deep link)."""
+        return await self.send(
+            user, self.private(user), f"/start {payload}" if payload else "/start"
+        )
+
+    async def press(self, user: FakeUser, message: Sent, label: str) -> dict[str, Any]:
+        """`user` taps the button labelled `label`; returns the bot's callback answer."""
+        button = message.button(label)
+        return await self.press_data(user, message, button["callback_data"])
+
+    async def press_data(self, user: FakeUser, message: Sent, data: str) -> dict[str, Any]:
+        """`user` sends a callback query with arbitrary data (forged presses included)."""
+        query_id = str(next(self._callback_ids))
+        raw = dict(message.raw)
+        raw["text"] = message.html or message.text
+        if message.markup:
+            raw["reply_markup"] = message.markup
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user.as_dict(),
+                    "message": raw,
+                    "chat_instance": str(message.chat_id),
+                    "data": data,
+                }
+            }
+        )
+        await self.wait_for(lambda: query_id in self.callback_answers, what=f"answer to {data}")
+        return self.callback_answers[query_id]
+
+    async def _push(self, payload: dict[str, Any]) -> None:
+        async with self._changed:
+            self._updates.append({"update_id": next(self._update_ids), **payload})
+            self._changed.notify_all()
+
+    # --- reading what the bot did -------------------------------------------------------
+
+    def bot_messages(self, chat: FakeChat) -> list[Sent]:
+        return [m for m in self.messages[chat.id] if m.from_bot]
+
+    def find(self, chat: FakeChat, contains: str) -> list[Sent]:
+        return [m for m in self.bot_messages(chat) if contains in m.text]
+
+    async def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition"
+    ) -> Any:
+        """Wait until predicate() is truthy (re-checked on every API call); return it."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting for {what}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+
+    async def wait_message(
+        self, chat: FakeChat, contains: str, timeout: float = 15.0, after: int = 0
+    ) -> Sent:
+        """The first bot message in `chat` (with id above `after`) containing `contains`."""
+
+        def found() -> Sent | None:
+            for message in self.bot_messages(chat):
+                if message.message_id > after and contains in message.text:
+                    return message
+            return None
+
+        result: Sent = await self.wait_for(found, timeout, what=f"message with {contains!r}")
+        return result
+
+    def max_sends_per_minute(self, chat: FakeChat) -> int:
+        """The most messages the bot got into `chat` within any 60-second window."""
+        stamps = sorted(self.accepted_sends[chat.id])
+        best = 0
+        start = 0
+        for end, stamp in enumerate(stamps):
+            while stamp - stamps[start] >= 60:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    # --- the HTTP side -------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != BOT_TOKEN:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        params, files = await self._params(request)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+                status=404,
+            )
+        if method != "getUpdates":
+            self.calls.append((method, params))
+        try:
+            result = await handler(params, files)
+        except ApiError as exc:
+            self.errors.append((method, exc.code, exc.description))
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": exc.code,
+                "description": exc.description,
+            }
+            if exc.retry_after is not None:
+                body["parameters"] = {"retry_after": exc.retry_after}
+            await self._notify()
+            return web.json_response(body, status=exc.code)
+        await self._notify()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        if request.content_type == "application/json":
+            params = await request.json()
+            return params, files
+        form = await request.post()
+        for key, value in form.items():
+            if isinstance(value, FileField):
+                files[key] = value.file.read()
+                continue
+            text = str(value)
+            if key in _JSON_FIELDS:
+                params[key] = json.loads(text)
+            elif re.fullmatch(r"-?\d+", text) and key != "text" and key != "caption":
+                params[key] = int(text)
+            elif text in ("true", "false") and key not in ("text", "caption"):
+                params[key] = text == "true"
+            else:
+                params[key] = text
+        return params, files
