@@ -1,7 +1,11 @@
-"""The composition root: builds Bot, Dispatcher, storage and scheduler, and runs them."""
+"""The composition root: builds storage, services, scheduler and dispatcher, and runs them.
+
+The only module that imports `handlers`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -10,14 +14,25 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot import jobs
 from bot.config import Config
 from bot.context import AppContext
 from bot.i18n import make_i18n
 from bot.outbound import RateLimiter
 from bot.scheduler import JobScheduler
-from handlers import setup_dispatcher
-from handlers.commands import set_commands
-from handlers.middlewares import InFlightMiddleware
+from bot.services.board import Boards
+from bot.services.brainstorm import BrainstormService
+from bot.services.export import ExportService
+from bot.services.followup import FollowUpService
+from bot.services.ideas import IdeaService
+from bot.services.menus import set_commands
+from bot.services.rating import RatingService
+from bot.services.results import ResultsService
+from bot.services.review import ReviewService
+from bot.services.settings import ChatSettings
+from bot.services.steering import Steering
+from handlers import make_routers
+from handlers.middlewares import InFlightMiddleware, LocaleMiddleware, TrackMiddleware
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -41,10 +56,44 @@ def make_bot(config: Config) -> Bot:
     )
 
 
+def make_services(ctx: AppContext) -> jobs.Services:
+    """Every service, each handed what it uses (no service knows the dispatcher)."""
+    steering = Steering(ctx.bot)
+    settings = ChatSettings(ctx.store, ctx.config)
+    boards = Boards(ctx, settings)
+    results = ResultsService(ctx, settings)
+    rating = RatingService(ctx, settings, steering, results)
+    review = ReviewService(ctx, boards, rating)
+    return jobs.Services(
+        steering=steering,
+        settings=settings,
+        boards=boards,
+        results=results,
+        export=ExportService(ctx, results),
+        rating=rating,
+        review=review,
+        brainstorm=BrainstormService(ctx, settings, steering, boards, review, rating),
+        ideas=IdeaService(ctx, settings, boards),
+        followup=FollowUpService(ctx, settings, steering, rating, results),
+    )
+
+
 def build(ctx: AppContext) -> tuple[Dispatcher, InFlightMiddleware]:
     """A fresh Dispatcher wired to the app context (also used by the tests)."""
-    dp = Dispatcher(ctx=ctx, store=ctx.store, config=ctx.config)
-    in_flight = setup_dispatcher(dp, ctx)
+    services = make_services(ctx)
+    dp = Dispatcher(
+        store=ctx.store,
+        config=ctx.config,
+        **{field.name: getattr(services, field.name) for field in dataclasses.fields(services)},
+    )
+    in_flight = InFlightMiddleware()
+    dp.update.outer_middleware(in_flight)
+    track = TrackMiddleware(ctx.store)
+    dp.message.outer_middleware(track)
+    dp.callback_query.outer_middleware(track)
+    LocaleMiddleware(ctx.i18n, services.settings).setup(dp)
+    dp.include_routers(*make_routers())
+    jobs.install(ctx.scheduler, dp, services)
     return dp, in_flight
 
 

@@ -1,47 +1,43 @@
-"""The Telegram surface: routers per feature, composed in the order they must match."""
+"""The Telegram surface: routers only, one module per phase.
+
+The parent routers here carry the chat-type filters; the feature routers they include
+are matched in the order listed.
+"""
 
 from __future__ import annotations
 
-from aiogram import Dispatcher
+from aiogram import F, Router
 
-from bot.context import AppContext
-from handlers import brainstorm, followup, ideas, listing, rating, results, start
-from handlers.flow import Flow
-from handlers.middlewares import InFlightMiddleware, LocaleMiddleware, TrackMiddleware
-from handlers.permissions import AdminCache
+from handlers import followup, ideas, rating, results, review, start, workshop
 
-BOARD_TICK_SECONDS = 60
+GROUP_CHATS = {"group", "supergroup"}
 
 
-def setup_dispatcher(dp: Dispatcher, ctx: AppContext) -> InFlightMiddleware:
-    """Install middlewares, services, routers and job handlers; returns the in-flight counter."""
-    in_flight = InFlightMiddleware()
-    dp.update.outer_middleware(in_flight)
-    track = TrackMiddleware(ctx)
-    dp.message.outer_middleware(track)
-    dp.callback_query.outer_middleware(track)
-    LocaleMiddleware(ctx).setup(dp)
-
-    flow = Flow(ctx, AdminCache())
-    dp["flow"] = flow
-    rating_flow = rating.RatingFlow(flow)
-    dp["rating"] = rating_flow
-    results_flow = results.ResultsFlow(flow, rating_flow)
-    dp["results_flow"] = results_flow
-    dp["follow"] = followup.FollowUp(flow, rating_flow, results_flow)
-    ctx.scheduler.every(BOARD_TICK_SECONDS, flow.tick, "board-tick")
-    dp.shutdown.register(flow.boards.close)
-    dp.shutdown.register(rating_flow.progress.close)
-
-    dp.include_routers(
-        ideas.make_router(),  # deep links before start: /start i_… opens the idea box
-        rating.make_router(),  # /start r_… opens the rating wizard
-        brainstorm.make_router(),
-        listing.make_router(),
-        results.make_router(),
-        followup.make_router(),
-        start.make_router(),
-        ideas.make_fallback_router(),  # plain text last
-        start.make_fallback_router(),  # and any button nobody understood
+def make_routers() -> list[Router]:
+    """Fresh routers for one Dispatcher: private chats, groups, then buttons."""
+    private = Router(name="private")
+    private.message.filter(F.chat.type == "private")
+    private.include_routers(
+        ideas.private_router(),  # deep links before /start: /start i_… opens the idea box
+        rating.private_router(),  # /start r_… opens the rating wizard
+        workshop.private_router(),  # group commands sent here get a pointer to the group
+        start.private_router(),
+        ideas.private_fallback_router(),  # plain text last
     )
-    return in_flight
+    group = Router(name="group")
+    group.message.filter(F.chat.type.in_(GROUP_CHATS))
+    group.include_routers(
+        workshop.group_router(),
+        ideas.group_router(),
+        review.group_router(),
+        results.group_router(),
+        followup.group_router(),
+        start.group_router(),
+        ideas.group_fallback_router(),  # plain text last
+    )
+    # Buttons are routed by their callback data; each handler checks the chat against the
+    # workshop or round it names. Anything unclaimed gets a polite "no longer valid".
+    return [private, group, rating.buttons_router(), start.fallback_router()]
+
+
+__all__ = ["make_routers"]

@@ -2,237 +2,141 @@
 
 from __future__ import annotations
 
-import logging
-from html import escape
-
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import Message, ReactionTypeEmoji
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.config import Capture, Config
-from bot.core.ideas import (
-    MAX_LENGTH,
-    MAX_TOUCHPOINTS,
-    MIN_LENGTH,
-    find_duplicate,
-    normalise,
-    parse_lines,
-)
-from bot.core.text import shorten
 from bot.domain import Phase
-from handlers.flow import IDEA_BOX_PREFIX, Flow
-from handlers.permissions import sender_id
+from bot.services.board import IDEA_BOX_PREFIX
+from bot.services.ideas import IdeaService
+from bot.services.steering import sender_id
+from bot.views.common import LINK_INVALID
+from bot.views.ideas import (
+    BRAINSTORM_OVER,
+    IDEA_USAGE,
+    NO_IDEA_BOX,
+    capture_notes,
+    no_brainstorm_text,
+)
 from storage import Storage
-from storage.models import NewIdea, Workshop
-
-log = logging.getLogger(__name__)
-
-ADDED_REACTION = "✍"
-PLUS_ONE_REACTION = "🤝"
+from storage.models import Workshop
 
 
-async def capture(
+async def _capture(
     message: Message,
-    text: str,
+    ideas: IdeaService,
     ws: Workshop,
-    flow: Flow,
+    text: str | None,
     *,
     anonymous: bool = False,
     for_next_round: bool = False,
 ) -> None:
-    """Store every line of `text` as a touchpoint of `ws`; react once; explain refusals."""
-    lines = parse_lines(text)
-    good = [
-        NewIdea(line.text, normalise(line.text), line.stage)
-        for line in lines
-        if line.problem is None
-    ]
-    problems = [line for line in lines if line.problem is not None]
-    outcome = await flow.ctx.store.touchpoints.add_ideas(
-        ws.id,
+    """Store the message's ideas, then explain whatever was not added (or how to write
+    them, when there is no text)."""
+    if not text:
+        await message.reply(_(IDEA_USAGE))
+        return
+    captured = await ideas.capture(
+        ws,
+        (message.chat.id, message.message_id),
         sender_id(message),
-        good,
-        find_duplicate,
-        limit=MAX_TOUCHPOINTS,
-        source=(message.chat.id, message.message_id),
+        text,
         anonymous=anonymous,
-        phases=(Phase.RESULTS,) if for_next_round else (Phase.BRAINSTORM,),
-        shortlist_up_to=flow.ctx.config.workshop.max_touchpoints if for_next_round else None,
+        for_next_round=for_next_round,
     )
-    if outcome.already_seen:
+    if captured.outcome.already_seen:
         return
-    if outcome.workshop_closed:
-        await message.reply(_("The brainstorm is over, so this was not added."))
+    if captured.outcome.workshop_closed:
+        await message.reply(_(BRAINSTORM_OVER))
         return
-    if outcome.added or outcome.plus_ones:
-        emoji = ADDED_REACTION if outcome.added else PLUS_ONE_REACTION
-        try:
-            await flow.ctx.bot.set_message_reaction(
-                message.chat.id, message.message_id, [ReactionTypeEmoji(emoji=emoji)]
-            )
-        except TelegramBadRequest as exc:
-            # Reactions may be switched off in this chat; the board shows the idea anyway.
-            log.info("no reaction in %s: %s", message.chat.id, exc.message)
-        if not for_next_round:
-            flow.boards.touch(ws.id)
-    notes: list[str] = []
-    for line in problems:
-        if line.problem == "too_long":
-            notes.append(
-                _("“{line}” is too long: {max} characters at most per touchpoint.").format(
-                    line=escape(shorten(line.text, 40)), max=MAX_LENGTH
-                )
-            )
-        else:
-            notes.append(
-                _("“{line}” is too short: at least {min} characters.").format(
-                    line=escape(line.text), min=MIN_LENGTH
-                )
-            )
-    if outcome.over_limit:
-        notes.append(
-            _("The list is full ({max} touchpoints), so {n} more were not added.").format(
-                max=MAX_TOUCHPOINTS, n=len(outcome.over_limit)
-            )
-        )
-    if notes and (outcome.added or outcome.plus_ones):
-        notes.append(_("The other lines are saved."))
-    if for_next_round and outcome.added:
-        notes.append(_("Added to the list for the next rating round."))
+    notes = capture_notes(list(captured.problems), captured.outcome, for_next_round=for_next_round)
     if notes:
-        await message.reply("\n".join(notes))
+        await message.reply(notes)
 
 
-async def idea_command(
-    message: Message, command: CommandObject, flow: Flow, store: Storage
+async def idea_in_group(
+    message: Message, command: CommandObject, ideas: IdeaService, store: Storage
 ) -> None:
-    """/idea text (or /tp): in the group, or in private for the opened idea box."""
-    if message.chat.type == "private":
-        ws = await idea_box_workshop(message, store)
-    else:
-        ws = await store.workshops.active(message.chat.id) or await store.workshops.latest(
-            message.chat.id
-        )
-    after_results = ws is not None and ws.phase is Phase.RESULTS and message.chat.type != "private"
+    """/idea text (or /tp) in the group: during the brainstorm, or after results for the
+    next round."""
+    ws = await store.workshops.latest(message.chat.id)
+    after_results = ws is not None and ws.phase is Phase.RESULTS
     if ws is None or (ws.phase is not Phase.BRAINSTORM and not after_results):
         await message.reply(no_brainstorm_text(ws))
         return
-    if not command.args:
-        await message.reply(
-            _(
-                "Write the touchpoints after the command, one per line, e.g.\n"
-                "<code>/idea Website chat\nPhone after 18:00 #during</code>"
-            )
-        )
+    await _capture(message, ideas, ws, command.args, for_next_round=after_results)
+
+
+async def idea_in_private(message: Message, command: CommandObject, ideas: IdeaService) -> None:
+    """/idea text in private: into the idea box the user opened, unsigned."""
+    ws = await ideas.idea_box(message.from_user.id) if message.from_user else None
+    if ws is None or ws.phase is not Phase.BRAINSTORM:
+        await message.reply(no_brainstorm_text(ws))
         return
-    await capture(
-        message,
-        command.args,
-        ws,
-        flow,
-        anonymous=message.chat.type == "private",
-        for_next_round=after_results,
-    )
+    await _capture(message, ideas, ws, command.args, anonymous=True)
 
 
-def no_brainstorm_text(ws: Workshop | None) -> str:
-    if ws is not None and ws.phase.active:
-        return _("The brainstorm is over; new touchpoints are closed.")
-    return _("No brainstorm is running here. Start one with /brainstorm.")
-
-
-async def group_text(
-    message: Message, bot: Bot, flow: Flow, store: Storage, config: Config
-) -> None:
+async def group_text(message: Message, bot: Bot, ideas: IdeaService) -> None:
     """A plain group message: an idea when it replies to the bot, or when capture = all."""
     if not message.text or message.text.startswith("/"):
-        return
-    ws = await store.workshops.active(message.chat.id)
-    if ws is None or ws.phase is not Phase.BRAINSTORM:
         return
     reply = message.reply_to_message
     replying_to_bot = (
         reply is not None and reply.from_user is not None and reply.from_user.id == bot.id
     )
-    chat = await store.chats.get(message.chat.id)
-    mode = (
-        str(chat.settings.get("capture", config.workshop.capture))
-        if chat
-        else config.workshop.capture
-    )
-    if replying_to_bot or mode == Capture.ALL:
-        await capture(message, message.text, ws, flow)
+    ws = await ideas.plain_message_target(message.chat.id, replying_to_bot)
+    if ws is not None:
+        await _capture(message, ideas, ws, message.text)
 
 
-async def idea_box_workshop(message: Message, store: Storage) -> Workshop | None:
-    user = message.from_user
-    if user is None:
-        return None
-    workshop_id = await store.users.idea_box(user.id)
-    return await store.workshops.get(workshop_id) if workshop_id else None
-
-
-async def open_idea_box(message: Message, command: CommandObject, store: Storage) -> None:
+async def open_idea_box(message: Message, command: CommandObject, ideas: IdeaService) -> None:
     """/start i_<token>: this user's private messages now go to that workshop, unsigned."""
-    token = (command.args or "").removeprefix(IDEA_BOX_PREFIX)
-    ws = await store.workshops.by_idea_token(token)
-    user = message.from_user
-    if ws is None or user is None:
-        await message.answer(
-            _("This link is not valid or has expired. Ask in your group for a fresh one.")
-        )
+    if message.from_user is None:
+        await message.answer(_(LINK_INVALID))
         return
-    await store.users.seen(
-        user.id, user.username, user.full_name, user.language_code, started=True
-    )
-    if ws.phase is not Phase.BRAINSTORM:
-        await message.answer(no_brainstorm_text(ws))
-        return
-    await store.users.set_idea_box(user.id, ws.id)
-    title = escape(ws.topic) if ws.topic else _("the brainstorm")
-    await message.answer(
-        _(
-            "🤫 Your private idea box for {title} is open. Send touchpoints here, one per "
-            "line; they appear on the group's board without your name."
-        ).format(title=title)
-    )
+    await message.answer(await ideas.open_idea_box(message.from_user, command.args or ""))
 
 
-async def private_text(message: Message, flow: Flow, store: Storage) -> None:
+async def private_text(message: Message, ideas: IdeaService) -> None:
     """Plain text in private goes to the idea box the user opened, if it is still open."""
     if not message.text or message.text.startswith("/"):
         return
-    ws = await idea_box_workshop(message, store)
+    ws = await ideas.idea_box(message.from_user.id) if message.from_user else None
     if ws is None:
-        await message.answer(
-            _(
-                "To add touchpoints, open the private idea box from your group's board, or "
-                "use /idea in the group. /help explains the rest."
-            )
-        )
+        await message.answer(_(NO_IDEA_BOX))
         return
     if ws.phase is not Phase.BRAINSTORM:
         await message.answer(no_brainstorm_text(ws))
         return
-    await capture(message, message.text, ws, flow, anonymous=True)
+    await _capture(message, ideas, ws, message.text, anonymous=True)
 
 
-def make_router() -> Router:
+def group_router() -> Router:
     router = Router(name="ideas")
-    router.message.register(
-        open_idea_box,
-        CommandStart(deep_link=True, magic=F.args.startswith(IDEA_BOX_PREFIX)),
-        F.chat.type == "private",
-    )
-    router.message.register(idea_command, Command("idea", "tp"))
+    router.message.register(idea_in_group, Command("idea", "tp"))
     return router
 
 
-def make_fallback_router() -> Router:
-    """Plain text, group or private: included after every other router."""
+def private_router() -> Router:
+    router = Router(name="ideas-private")
+    # Deep links first: /start i_… opens the idea box, not the welcome text.
+    router.message.register(
+        open_idea_box, CommandStart(deep_link=True, magic=F.args.startswith(IDEA_BOX_PREFIX))
+    )
+    router.message.register(idea_in_private, Command("idea", "tp"))
+    return router
+
+
+def group_fallback_router() -> Router:
+    """Plain group text: included after every other router."""
     router = Router(name="plain-text")
-    router.message.register(group_text, F.chat.type.in_({"group", "supergroup"}), F.text)
-    router.message.register(private_text, F.chat.type == "private", F.text)
+    router.message.register(group_text, F.text)
+    return router
+
+
+def private_fallback_router() -> Router:
+    """Plain private text: included after every other router."""
+    router = Router(name="plain-text-private")
+    router.message.register(private_text, F.text)
     return router

@@ -8,16 +8,18 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
-from aiogram.utils.i18n import I18nMiddleware
+from aiogram.utils.i18n import I18n, I18nMiddleware
 
-from bot.context import AppContext
+from bot.i18n import pick_locale
+from bot.services.settings import ChatSettings
+from storage import Storage
 
 
 class TrackMiddleware(BaseMiddleware):
     """Remember users and chats the bot sees: @mentions resolve to members seen here."""
 
-    def __init__(self, ctx: AppContext) -> None:
-        self._ctx = ctx
+    def __init__(self, store: Storage) -> None:
+        self._store = store
 
     async def __call__(
         self,
@@ -27,7 +29,7 @@ class TrackMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
-        store = self._ctx.store
+        store = self._store
         if chat is not None and chat.type != "private":
             await store.chats.touch(chat.id, chat.title or "", chat.type)
         if user is not None and not user.is_bot:
@@ -44,18 +46,22 @@ class TrackMiddleware(BaseMiddleware):
 class LocaleMiddleware(I18nMiddleware):
     """The user's language in private; in a group, the chat's if one was set."""
 
-    def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx.i18n)
-        self._ctx = ctx
+    def __init__(self, i18n: I18n, settings: ChatSettings) -> None:
+        super().__init__(i18n)
+        self._settings = settings
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         chat: Chat | None = data.get("event_chat")
         if chat is not None and chat.type != "private":
-            stored = await self._ctx.store.chats.get(chat.id)
-            if stored is not None and stored.locale:
-                return stored.locale
+            chosen = await self._settings.locale(chat.id)
+            if chosen is not None:
+                return chosen
         user: User | None = data.get("event_from_user")
-        return self._ctx.locale_for(user.language_code if user else None)
+        return pick_locale(
+            user.language_code if user else None,
+            self.i18n.available_locales,
+            self.i18n.default_locale,
+        )
 
 
 class InFlightMiddleware(BaseMiddleware):

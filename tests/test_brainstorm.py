@@ -10,7 +10,7 @@ from aiogram.methods import EditMessageText, SetMessageReaction
 from aiogram.types import Chat, Message, User
 
 from bot.domain import Phase
-from handlers.callbacks import BoardAction, BoardOp
+from bot.views.callbacks import BoardAction, BoardOp
 from storage.models import Workshop
 from tests.harness import Harness, group_chat, make_user, message, message_update, private_chat
 

@@ -11,7 +11,7 @@ from aiogram.types import Message
 
 from bot.config import Config
 from bot.domain import JobKind, RoundStatus
-from handlers.followup import FollowUp
+from bot.services.followup import FollowUpService
 from storage.db import utcnow
 from tests.harness import Harness, make_harness
 from tests.test_rating import Team
@@ -25,8 +25,8 @@ async def team(harness: Harness) -> Team:
     return await closed_round(harness)
 
 
-def follow(team: Team) -> FollowUp:
-    found: FollowUp = team.h.dp["follow"]
+def follow(team: Team) -> FollowUpService:
+    found: FollowUpService = team.h.dp["followup"]
     return found
 
 

@@ -10,8 +10,8 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from aiogram.types import Chat, Message, User
 
 from bot.domain import CRITERIA, Criterion, Phase, RoundStatus
-from handlers.callbacks import RateAction, RateOp, ReviewAction, ReviewOp, RoundAction, RoundOp
-from handlers.rating import RatingFlow
+from bot.services.rating import RatingService
+from bot.views.callbacks import RateAction, RateOp, ReviewAction, ReviewOp, RoundAction, RoundOp
 from storage.models import Round, Workshop
 from tests.harness import Harness, group_chat, make_user, private_chat
 
@@ -29,8 +29,8 @@ class Team:
             harness.session.members[(self.chat.id, user.id)] = "member"
 
     @property
-    def rating(self) -> RatingFlow:
-        flow: RatingFlow = self.h.dp["rating"]
+    def rating(self) -> RatingService:
+        flow: RatingService = self.h.dp["rating"]
         return flow
 
     async def workshop_in_review(self, ideas: str = "Website chat\nPhone line") -> Workshop:

@@ -10,6 +10,7 @@ import pytest
 from aiogram.methods import SendDocument, SendPhoto
 
 from bot.domain import RoundStatus
+from bot.views.results import wheel_spec
 from tests.harness import Harness
 from tests.test_rating import Team
 
@@ -104,7 +105,7 @@ async def test_results_again_on_request(closed: Team) -> None:
 
 
 async def test_a_second_round_draws_the_first_underneath(closed: Team) -> None:
-    results_flow = closed.h.dp["results_flow"]
+    results_flow = closed.h.dp["results"]
     ws = await closed.h.ctx.store.workshops.latest(closed.chat.id)
     assert ws is not None
     await closed.h.say(closed.alice, closed.chat, "/rate")
@@ -116,7 +117,7 @@ async def test_a_second_round_draws_the_first_underneath(closed: Team) -> None:
     assert second is not None and second.status is RoundStatus.CLOSED
     results = await results_flow.compute(second)
     with closed.h.ctx.speaking("en"):
-        spec = results_flow.wheel_spec(results)
+        spec = wheel_spec(results)
     assert [s.value for s in spec.spokes] == pytest.approx([9.0, 9.0, 9.0])
     assert [s.previous for s in spec.spokes] == pytest.approx(
         [expected_overall(0), expected_overall(1), expected_overall(2)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Bot, F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import get_i18n
@@ -14,42 +14,55 @@ from bot.config import Config
 from bot.core.clock import format_left
 from bot.core.durations import DurationError, parse_duration, split_duration
 from bot.domain import Phase
-from handlers.board import EXTEND_BUTTON_MINUTES, cancel_confirm_markup
-from handlers.callbacks import BoardAction, BoardOp
-from handlers.flow import Flow
-from handlers.permissions import sender_id
-from handlers.rating import RatingFlow
+from bot.services.brainstorm import BrainstormService
+from bot.services.settings import ChatSettings
+from bot.services.steering import Steering, sender_id
+from bot.views.brainstorm import EXTEND_BUTTON_MINUTES, cancel_confirm_markup, extended_button
+from bot.views.callbacks import BoardAction, BoardOp
+from bot.views.common import GROUP_ONLY, NOT_ALLOWED, duration_problem
 from storage import Storage
 from storage.db import utcnow
 from storage.models import Round, Workshop
 
 DEFAULT_EXTENSION = timedelta(minutes=5)
-
-
-def duration_problem(code: str) -> str:
-    if code == "too_short":
-        return _("That is too short: the shortest is 10 seconds.")
-    if code == "too_long":
-        return _("That is too long: the longest is 7 days.")
-    return _("I could not read that duration. Try 30, 30m, 90s, 2h or 1d.")
-
-
-def not_allowed() -> str:
-    return _("Only the facilitator or a chat admin can do that.")
+# Commands that make sense only in a group: in private they get a pointer there.
+GROUP_COMMANDS = (
+    "brainstorm",
+    "extend",
+    "finish",
+    "cancel",
+    "list",
+    "drop",
+    "merge",
+    "rename",
+    "rate",
+    "results",
+    "plan",
+    "assign",
+    "due",
+    "done",
+    "schedule",
+    "history",
+    "export",
+    "settings",
+    "customers",
+)
 
 
 async def start_brainstorm(
-    message: Message, command: CommandObject, bot: Bot, flow: Flow, store: Storage, config: Config
+    message: Message,
+    command: CommandObject,
+    brainstorm: BrainstormService,
+    steering: Steering,
+    settings: ChatSettings,
+    store: Storage,
+    config: Config,
 ) -> None:
     """/brainstorm [duration] [topic] in a group."""
-    user_id = sender_id(message)
-    chat = await store.chats.get(message.chat.id)
-    anyone = bool(
-        chat.settings.get("anyone_can_start", config.workshop.anyone_can_start)
-        if chat
-        else config.workshop.anyone_can_start
-    )
-    if not anyone and not await flow.admins.is_admin(bot, message.chat.id, user_id):
+    chat_id, user_id = message.chat.id, sender_id(message)
+    if not await settings.anyone_can_start(chat_id) and not await steering.is_admin(
+        chat_id, user_id
+    ):
         await message.reply(_("Only chat admins can start a workshop here."))
         return
     try:
@@ -57,7 +70,7 @@ async def start_brainstorm(
     except DurationError as exc:
         await message.reply(duration_problem(exc.code))
         return
-    active = await store.workshops.active(message.chat.id)
+    active = await store.workshops.active(chat_id)
     if active is not None:
         await message.reply(
             _(
@@ -70,31 +83,29 @@ async def start_brainstorm(
         return
     length = duration or timedelta(minutes=config.workshop.brainstorm_minutes)
     locale = get_i18n().current_locale
-    ws = await flow.start_brainstorm(message.chat.id, user_id, locale, length, topic[:200])
-    if ws is None:
+    if await brainstorm.start(chat_id, user_id, locale, length, topic[:200]) is None:
         await message.reply(_("A workshop is already running here."))
 
 
 async def _timed_phase(
-    message: Message, flow: Flow, rating: RatingFlow, store: Storage
+    message: Message, brainstorm: BrainstormService, steering: Steering
 ) -> tuple[Workshop, Round | None] | None:
     """The running brainstorm (round None) or rating round, if the sender may steer it."""
-    ws = await store.workshops.active(message.chat.id)
-    rnd = await rating.open_round_of(ws) if ws and ws.phase is Phase.RATING else None
-    if ws is None or (ws.phase is not Phase.BRAINSTORM and rnd is None):
+    running = await brainstorm.timed_phase(message.chat.id)
+    if running is None:
         await message.reply(_("Nothing is running against the clock here right now."))
         return None
-    if not await flow.may_steer(ws, sender_id(message)):
-        await message.reply(not_allowed())
+    if not await steering.may_steer(running[0], sender_id(message)):
+        await message.reply(_(NOT_ALLOWED))
         return None
-    return ws, rnd
+    return running
 
 
 async def extend_phase(
-    message: Message, command: CommandObject, flow: Flow, rating: RatingFlow, store: Storage
+    message: Message, command: CommandObject, brainstorm: BrainstormService, steering: Steering
 ) -> None:
     """/extend [duration]: more time for the running brainstorm or rating round."""
-    running = await _timed_phase(message, flow, rating, store)
+    running = await _timed_phase(message, brainstorm, steering)
     if running is None:
         return
     ws, rnd = running
@@ -103,37 +114,29 @@ async def extend_phase(
     except DurationError as exc:
         await message.reply(duration_problem(exc.code))
         return
-    if rnd is not None:
-        deadline = (await rating.extend(rnd, extra)).deadline
-    else:
-        extended = await flow.extend(ws, extra)
-        assert extended.deadline is not None
-        deadline = extended.deadline
+    deadline = await brainstorm.extend_phase(ws, rnd, extra)
     await message.reply(
         _("⏰ Extended: {left} left.").format(left=format_left(deadline - utcnow(), ws.locale))
     )
 
 
-async def finish_phase(message: Message, flow: Flow, rating: RatingFlow, store: Storage) -> None:
+async def finish_phase(
+    message: Message, brainstorm: BrainstormService, steering: Steering
+) -> None:
     """/finish: ring the bell on the brainstorm, or close the rating round."""
-    running = await _timed_phase(message, flow, rating, store)
-    if running is None:
-        return
-    ws, rnd = running
-    if rnd is not None:
-        await rating.close(rnd.id)
-    else:
-        await flow.finish_brainstorm(ws.id)
+    running = await _timed_phase(message, brainstorm, steering)
+    if running is not None:
+        await brainstorm.finish_phase(*running)
 
 
-async def cancel_workshop(message: Message, flow: Flow, store: Storage) -> None:
+async def cancel_workshop(message: Message, steering: Steering, store: Storage) -> None:
     """/cancel: ask before abandoning the workshop."""
     ws = await store.workshops.active(message.chat.id)
     if ws is None:
         await message.reply(_("There is no workshop to cancel here."))
         return
-    if not await flow.may_steer(ws, sender_id(message)):
-        await message.reply(not_allowed())
+    if not await steering.may_steer(ws, sender_id(message)):
+        await message.reply(_(NOT_ALLOWED))
         return
     await message.reply(
         _("Cancel this workshop? Its touchpoints and ratings will be set aside."),
@@ -142,7 +145,11 @@ async def cancel_workshop(message: Message, flow: Flow, store: Storage) -> None:
 
 
 async def board_button(
-    query: CallbackQuery, callback_data: BoardAction, flow: Flow, store: Storage
+    query: CallbackQuery,
+    callback_data: BoardAction,
+    brainstorm: BrainstormService,
+    steering: Steering,
+    store: Storage,
 ) -> None:
     """+5 min, Finish now, Cancel (and its confirmation), for the facilitator only."""
     ws = await store.workshops.get(callback_data.ws)
@@ -150,19 +157,20 @@ async def board_button(
     if ws is None or ws.chat_id != chat_id or not ws.phase.active:
         await query.answer(_("This button belongs to a workshop that is over."), show_alert=True)
         return
-    if not await flow.may_steer(ws, query.from_user.id):
-        await query.answer(not_allowed(), show_alert=True)
+    if not await steering.may_steer(ws, query.from_user.id):
+        await query.answer(_(NOT_ALLOWED), show_alert=True)
         return
     op = callback_data.op
     if op in (BoardOp.EXTEND, BoardOp.FINISH) and ws.phase is not Phase.BRAINSTORM:
         await query.answer(_("The brainstorm is already over."), show_alert=True)
         return
+    on_board = query.message is not None and query.message.message_id == ws.board_message_id
     if op is BoardOp.EXTEND:
-        ws = await flow.extend(ws, timedelta(minutes=EXTEND_BUTTON_MINUTES))
-        await query.answer(_("+{n} min").format(n=EXTEND_BUTTON_MINUTES))
+        await brainstorm.extend(ws, timedelta(minutes=EXTEND_BUTTON_MINUTES))
+        await query.answer(extended_button())
     elif op is BoardOp.FINISH:
         await query.answer()
-        await flow.finish_brainstorm(ws.id)
+        await brainstorm.finish(ws.id)
     elif op is BoardOp.CANCEL:
         # The board itself asks for confirmation: no extra message in the group.
         await query.answer(_("Cancel the workshop? Confirm on the board."))
@@ -170,53 +178,32 @@ async def board_button(
             await query.message.edit_reply_markup(reply_markup=cancel_confirm_markup(ws))
     elif op is BoardOp.CANCEL_YES:
         await query.answer()
-        cancelled = await flow.cancel(ws)
-        on_board = query.message is not None and query.message.message_id == ws.board_message_id
+        cancelled = await brainstorm.cancel(ws)
         if cancelled and not on_board and isinstance(query.message, Message):
             await query.message.edit_text(_("✖️ The workshop was cancelled."))
     else:
         await query.answer(_("Carrying on."))
-        if query.message is not None and query.message.message_id == ws.board_message_id:
-            await flow.boards.flush(ws.id)
+        if on_board:
+            await brainstorm.boards.flush(ws.id)
         elif isinstance(query.message, Message):
             await query.message.delete()
 
 
-async def group_only(message: Message) -> None:
-    await message.answer(_("This command works in your team's group chat. Add me there first."))
+async def only_in_groups(message: Message) -> None:
+    await message.answer(_(GROUP_ONLY))
 
 
-def make_router() -> Router:
-    router = Router(name="brainstorm")
-    group = F.chat.type.in_({"group", "supergroup"})
-    router.message.register(start_brainstorm, Command("brainstorm"), group)
-    router.message.register(extend_phase, Command("extend"), group)
-    router.message.register(finish_phase, Command("finish"), group)
-    router.message.register(cancel_workshop, Command("cancel"), group)
-    router.message.register(
-        group_only,
-        Command(
-            "brainstorm",
-            "extend",
-            "finish",
-            "cancel",
-            "list",
-            "drop",
-            "merge",
-            "rename",
-            "rate",
-            "results",
-            "plan",
-            "assign",
-            "due",
-            "done",
-            "schedule",
-            "history",
-            "export",
-            "settings",
-            "customers",
-        ),
-        F.chat.type == "private",
-    )
+def group_router() -> Router:
+    router = Router(name="workshop")
+    router.message.register(start_brainstorm, Command("brainstorm"))
+    router.message.register(extend_phase, Command("extend"))
+    router.message.register(finish_phase, Command("finish"))
+    router.message.register(cancel_workshop, Command("cancel"))
     router.callback_query.register(board_button, BoardAction.filter())
+    return router
+
+
+def private_router() -> Router:
+    router = Router(name="workshop-private")
+    router.message.register(only_in_groups, Command(*GROUP_COMMANDS))
     return router

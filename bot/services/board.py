@@ -1,0 +1,60 @@
+"""The live brainstorm board: rendered from the database, edited through the updater."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.context import AppContext
+from bot.domain import Phase
+from bot.services.settings import ChatSettings
+from bot.services.telegram import edit_text
+from bot.services.updater import MessageUpdater
+from bot.views.brainstorm import board_markup, board_text
+from storage.db import utcnow
+from storage.models import Workshop
+
+IDEA_BOX_PREFIX = "i_"
+
+
+@dataclass(eq=False)
+class Boards:
+    """Keeps every running board current: content edits debounced, the clock on a tick."""
+
+    ctx: AppContext
+    settings: ChatSettings
+    updater: MessageUpdater = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.updater = MessageUpdater(self.ctx.config.workshop.board_edit_seconds, self.render)
+
+    def idea_box_url(self, ws: Workshop) -> str:
+        return self.ctx.deep_link(f"{IDEA_BOX_PREFIX}{ws.idea_token}")
+
+    async def render(self, workshop_id: int) -> None:
+        """Edit the board to show the workshop as it is now."""
+        ws = await self.ctx.store.workshops.get(workshop_id)
+        if ws is None or ws.board_message_id is None:
+            return
+        touchpoints = await self.ctx.store.touchpoints.live(ws.id)
+        contributors = await self.ctx.store.touchpoints.contributor_count(ws.id)
+        zone = await self.settings.zone(ws.chat_id)
+        with self.ctx.speaking(ws.locale):
+            text = board_text(ws, touchpoints, contributors, zone, utcnow())
+            markup = board_markup(ws, self.idea_box_url(ws))
+        await edit_text(self.ctx.bot, ws.chat_id, ws.board_message_id, text, markup)
+
+    def touch(self, workshop_id: int) -> None:
+        """Something on the board changed: edit it soon."""
+        self.updater.touch(workshop_id)
+
+    async def flush(self, workshop_id: int) -> None:
+        """Edit it now (phase changes)."""
+        await self.updater.flush(workshop_id)
+
+    async def tick(self) -> None:
+        """Keep the countdown on every running board roughly current."""
+        for ws in await self.ctx.store.workshops.in_phase(Phase.BRAINSTORM):
+            self.updater.touch(ws.id)
+
+    async def close(self) -> None:
+        await self.updater.close()

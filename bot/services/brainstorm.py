@@ -1,0 +1,182 @@
+"""The brainstorm's life: start, extend, warnings, the bell, cancel; and the timed phase."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+
+from bot.context import AppContext
+from bot.domain import JobKind, Phase
+from bot.scheduler import job_key
+from bot.services.board import Boards
+from bot.services.rating import RatingService
+from bot.services.review import ReviewService
+from bot.services.settings import ChatSettings
+from bot.services.steering import Steering
+from bot.views.brainstorm import board_markup, board_text, warning_text
+from storage.db import utcnow
+from storage.models import Round, Workshop
+
+log = logging.getLogger(__name__)
+
+WARNINGS = (timedelta(minutes=5), timedelta(minutes=1))
+# A warning that comes this close to the bell (e.g. after a restart) is skipped.
+WARNING_SLACK = timedelta(seconds=20)
+
+
+def _warning_suffix(before: timedelta) -> str:
+    return str(int(before.total_seconds() // 60))
+
+
+@dataclass(eq=False)
+class BrainstormService:
+    """Phase changes of the brainstorm and the messages that go with them."""
+
+    ctx: AppContext
+    settings: ChatSettings
+    steering: Steering
+    boards: Boards
+    review: ReviewService
+    rating: RatingService
+
+    async def start(
+        self, chat_id: int, user_id: int, locale: str, duration: timedelta, topic: str
+    ) -> Workshop | None:
+        """Create the workshop, post and pin the board, arm the timers (None: one is active)."""
+        deadline = utcnow() + duration
+        ws = await self.ctx.store.workshops.create(
+            chat_id, topic, user_id, locale, secrets.token_urlsafe(12), deadline
+        )
+        if ws is None:
+            return None
+        zone = await self.settings.zone(chat_id)
+        with self.ctx.speaking(ws.locale):
+            board = await self.ctx.bot.send_message(
+                chat_id,
+                board_text(ws, [], 0, zone, utcnow()),
+                reply_markup=board_markup(ws, self.boards.idea_box_url(ws)),
+            )
+        await self.ctx.store.workshops.set_board(ws.id, board.message_id)
+        await self._arm_timers(ws.id, deadline, duration)
+        if await self.steering.can_pin(chat_id):
+            try:
+                await self.ctx.bot.pin_chat_message(
+                    chat_id, board.message_id, disable_notification=True
+                )
+            except TelegramBadRequest as exc:
+                log.info("cannot pin the board in %s: %s", chat_id, exc.message)
+        found = await self.ctx.store.workshops.get(ws.id)
+        return found or ws
+
+    async def _arm_timers(self, workshop_id: int, deadline: datetime, length: timedelta) -> None:
+        scheduler = self.ctx.scheduler
+        await scheduler.schedule(JobKind.BRAINSTORM_END, workshop_id, deadline)
+        now = utcnow()
+        for before in WARNINGS:
+            suffix = _warning_suffix(before)
+            when = deadline - before
+            if length > before and when > now:
+                await scheduler.schedule(JobKind.BRAINSTORM_WARN, workshop_id, when, suffix)
+            else:
+                await scheduler.cancel([job_key(JobKind.BRAINSTORM_WARN, workshop_id, suffix)])
+
+    async def extend(self, ws: Workshop, extra: timedelta) -> Workshop:
+        """Push the bell back by `extra` and re-arm the warnings."""
+        base = max(ws.deadline or utcnow(), utcnow())
+        deadline = base + extra
+        await self.ctx.store.workshops.set_deadline(ws.id, deadline)
+        await self._arm_timers(ws.id, deadline, deadline - utcnow())
+        await self.boards.flush(ws.id)
+        found = await self.ctx.store.workshops.get(ws.id)
+        assert found is not None
+        return found
+
+    async def warn(self, workshop_id: int) -> None:
+        """Job: "5 minutes left", unless the bell is (nearly) here or the phase moved on."""
+        ws = await self.ctx.store.workshops.get(workshop_id)
+        if ws is None or ws.phase is not Phase.BRAINSTORM or ws.deadline is None:
+            return
+        left = ws.deadline - utcnow()
+        if left < WARNING_SLACK:
+            return
+        with self.ctx.speaking(ws.locale):
+            await self.ctx.bot.send_message(
+                ws.chat_id,
+                warning_text(left, ws.locale),
+                reply_to_message_id=ws.board_message_id,
+                allow_sending_without_reply=True,
+            )
+        self.boards.touch(ws.id)
+
+    async def finish(self, workshop_id: int) -> None:
+        """The bell (job, /finish or button): freeze the list and post it for review."""
+        moved = await self.ctx.store.workshops.set_phase(
+            workshop_id, Phase.REVIEW, expected=[Phase.BRAINSTORM]
+        )
+        if not moved:
+            return
+        await self._disarm(workshop_id)
+        await self.boards.flush(workshop_id)
+        ws = await self.ctx.store.workshops.get(workshop_id)
+        assert ws is not None
+        await self._unpin(ws)
+        await self.review.post_list(ws, final=True)
+
+    async def cancel(self, ws: Workshop) -> bool:
+        """Abandon the workshop in any active phase; False when it had ended already."""
+        moved = await self.ctx.store.workshops.set_phase(
+            ws.id, Phase.CANCELLED, expected=[Phase.BRAINSTORM, Phase.REVIEW, Phase.RATING]
+        )
+        if moved:
+            await self._disarm(ws.id)
+            await self.boards.flush(ws.id)
+            await self._unpin(ws)
+        return moved
+
+    async def _disarm(self, workshop_id: int) -> None:
+        await self.ctx.scheduler.cancel(
+            [
+                job_key(JobKind.BRAINSTORM_END, workshop_id),
+                *(
+                    job_key(JobKind.BRAINSTORM_WARN, workshop_id, _warning_suffix(b))
+                    for b in WARNINGS
+                ),
+            ]
+        )
+
+    async def _unpin(self, ws: Workshop) -> None:
+        if ws.board_message_id is None:
+            return
+        # Not pinned, or no right to unpin: either way there is nothing to do.
+        with contextlib.suppress(TelegramAPIError):
+            await self.ctx.bot.unpin_chat_message(ws.chat_id, message_id=ws.board_message_id)
+
+    # --- whatever runs against the clock: the brainstorm or a rating round ------------------
+
+    async def timed_phase(self, chat_id: int) -> tuple[Workshop, Round | None] | None:
+        """The running brainstorm (round None) or rating round of the chat, if any."""
+        ws = await self.ctx.store.workshops.active(chat_id)
+        rnd = await self.rating.open_round_of(ws) if ws and ws.phase is Phase.RATING else None
+        if ws is None or (ws.phase is not Phase.BRAINSTORM and rnd is None):
+            return None
+        return ws, rnd
+
+    async def extend_phase(self, ws: Workshop, rnd: Round | None, extra: timedelta) -> datetime:
+        """More time for the brainstorm or the round; the new deadline."""
+        if rnd is not None:
+            return (await self.rating.extend(rnd, extra)).deadline
+        extended = await self.extend(ws, extra)
+        assert extended.deadline is not None
+        return extended.deadline
+
+    async def finish_phase(self, ws: Workshop, rnd: Round | None) -> None:
+        """Ring the bell on the brainstorm, or close the rating round."""
+        if rnd is not None:
+            await self.rating.close(rnd.id)
+        else:
+            await self.finish(ws.id)

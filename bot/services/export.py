@@ -1,0 +1,33 @@
+"""Export: the files /export sends for the latest results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.context import AppContext
+from bot.services.results import ResultsService
+from bot.views import export as views
+from bot.views.results import Results
+
+
+@dataclass(eq=False)
+class ExportService:
+    """Builds the CSVs, the Markdown report and the wheel for one round's results."""
+
+    ctx: AppContext
+    results: ResultsService
+
+    async def files(self, results: Results) -> list[tuple[str, bytes]]:
+        """(file name, content) for every file of the export, in the order they are sent."""
+        plan = await self.ctx.store.plans.for_round(results.rnd.id)
+        owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
+        with self.ctx.speaking(results.ws.locale):
+            report = views.report(results, plan)
+        png = await self.results.wheel_png(results)
+        stem = f"touchwheel-round{results.rnd.number}"
+        return [
+            (f"{stem}-touchpoints.csv", views.touchpoints_csv(results, plan, owners)),
+            (f"{stem}-answers.csv", views.answers_csv(results)),
+            (f"{stem}-report.md", report.encode("utf-8")),
+            (f"{stem}-wheel.png", png),
+        ]

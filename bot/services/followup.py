@@ -1,0 +1,237 @@
+"""Follow-up: plan owners and due dates, due reminders, the re-evaluation schedule, history."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from aiogram.types import User as TelegramUser
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.core.history import render_history
+from bot.core.schedule import ScheduleSpec, next_fire, parse_schedule
+from bot.core.text import chunk_lines
+from bot.domain import JobKind, Phase, RoundStatus
+from bot.services.rating import RatingService
+from bot.services.results import ResultsService
+from bot.services.settings import ChatSettings
+from bot.services.steering import Steering
+from bot.services.telegram import send_private
+from bot.views import followup as views
+from bot.views.common import NO_PLAN
+from storage.db import utcnow
+from storage.models import PlanItem, Schedule, User, Workshop
+
+REMINDER_TIME = time(9, 0)
+
+
+@dataclass(eq=False)
+class FollowUpService:
+    """The weeks after a workshop: the plan, its reminders, re-rating and the trend."""
+
+    ctx: AppContext
+    settings: ChatSettings
+    steering: Steering
+    rating: RatingService
+    results: ResultsService
+
+    async def today(self, chat_id: int) -> date:
+        return utcnow().astimezone(ZoneInfo(await self.settings.zone(chat_id))).date()
+
+    async def workshop(self, chat_id: int) -> Workshop | None:
+        """The chat's latest workshop: the one its plan and schedule follow."""
+        return await self.ctx.store.workshops.latest(chat_id)
+
+    async def plan(self, chat_id: int) -> tuple[Workshop | None, list[PlanItem]]:
+        ws = await self.workshop(chat_id)
+        if ws is None:
+            return None, []
+        return ws, await self.ctx.store.plans.current(ws.id)
+
+    async def texts(self, workshop_id: int) -> dict[int, str]:
+        """Touchpoint id -> text, for naming plan items."""
+        return {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(workshop_id)}
+
+    async def plan_text(self, chat_id: int) -> str:
+        ws, items = await self.plan(chat_id)
+        if ws is None or not items:
+            return _(NO_PLAN)
+        texts = await self.texts(ws.id)
+        owners = await self.ctx.store.users.many([i.owner_id for i in items if i.owner_id])
+        today = (await self.today(chat_id)).isoformat()
+        return views.plan_text(items, texts, owners, today)
+
+    # --- owners, dates, done ----------------------------------------------------------------
+
+    async def may_edit(self, chat_id: int, user_id: int, item: PlanItem | None = None) -> bool:
+        """The facilitator and admins may edit the plan; an item's owner may edit their item."""
+        ws = await self.workshop(chat_id)
+        if ws is None:
+            return False
+        return await self.steering.may_steer(ws, user_id) or (
+            item is not None and item.owner_id == user_id
+        )
+
+    async def member_seen(self, chat_id: int, user: TelegramUser) -> User | None:
+        """Someone whose message was replied to: remembered as a member, then returned."""
+        await self.ctx.store.users.seen(
+            user.id, user.username, user.full_name, user.language_code, chat_id
+        )
+        return await self.ctx.store.users.get(user.id)
+
+    async def member_named(self, chat_id: int, username: str) -> User | None:
+        """A member of the chat the bot has seen, by @username."""
+        return await self.ctx.store.users.member_by_username(chat_id, username)
+
+    async def assign(self, item: PlanItem, owner: User) -> None:
+        await self.ctx.store.plans.set_owner(item.id, owner.id)
+
+    async def set_due(self, chat_id: int, item: PlanItem, due: date) -> None:
+        """A due date, and its reminder at 09:00 local on that day."""
+        await self.ctx.store.plans.set_due(item.id, due.isoformat())
+        await self.arm_due(chat_id, due)
+
+    async def done(self, item: PlanItem) -> None:
+        await self.ctx.store.plans.set_done(item.id, True)
+
+    async def arm_due(self, chat_id: int, due: date) -> None:
+        """One reminder job per chat and day, at 09:00 local on the due date."""
+        zone = ZoneInfo(await self.settings.zone(chat_id))
+        when = datetime.combine(due, REMINDER_TIME, tzinfo=zone)
+        await self.ctx.scheduler.schedule(
+            JobKind.DUE_REMINDER, chat_id, max(when, utcnow()), due.isoformat()
+        )
+
+    async def due_reminders(self, chat_id: int) -> None:
+        """Job: the owners privately, and the group in one line; each item only once."""
+        ws, _items = await self.plan(chat_id)
+        if ws is None:
+            return
+        due = await self.ctx.store.plans.due_unreminded(
+            ws.id, (await self.today(chat_id)).isoformat()
+        )
+        if not due:
+            return
+        texts = await self.texts(ws.id)
+        owners = await self.ctx.store.users.many([i.owner_id for i in due if i.owner_id])
+        with self.ctx.speaking(ws.locale):
+            await self.ctx.bot.send_message(chat_id, views.due_today_group(due, texts, owners))
+        for item in due:
+            owner = owners.get(item.owner_id) if item.owner_id else None
+            if owner is None or not owner.started_bot or owner.blocked_bot:
+                continue
+            locale = self.ctx.locale_for(owner.language_code)
+            with self.ctx.speaking(locale):
+                sent = await send_private(
+                    self.ctx.bot,
+                    owner.id,
+                    views.due_today_private(texts.get(item.touchpoint_id, "?"), item.action),
+                )
+            if sent is None:
+                await self.ctx.store.users.mark_blocked(owner.id)
+        await self.ctx.store.plans.mark_reminded([i.id for i in due])
+
+    # --- the re-evaluation schedule -----------------------------------------------------------
+
+    async def schedule_of(self, chat_id: int) -> Schedule | None:
+        return await self.ctx.store.schedules.get(chat_id)
+
+    def _prefix(self, chat_id: int) -> str:
+        return f"{JobKind.SCHEDULED_ROUND.value}:{chat_id}:"
+
+    async def set_schedule(self, chat_id: int, spec: ScheduleSpec | None) -> datetime | None:
+        """Store (or with None, remove) the chat's schedule; the next fire in local time."""
+        store = self.ctx.store
+        if spec is None:
+            await store.schedules.delete(chat_id)
+            await self.arm_schedule(chat_id)
+            return None
+        today = await self.today(chat_id)
+        await store.schedules.put(
+            chat_id, spec.text(), spec.at.strftime("%H:%M"), today.isoformat()
+        )
+        when = await self.arm_schedule(chat_id)
+        assert when is not None
+        return when.astimezone(ZoneInfo(await self.settings.zone(chat_id)))
+
+    async def arm_schedule(self, chat_id: int) -> datetime | None:
+        """Replace the chat's pending fire with the next one after now."""
+        scheduler = self.ctx.scheduler
+        await scheduler.cancel(
+            await self.ctx.store.jobs.pending_with_prefix(self._prefix(chat_id))
+        )
+        saved = await self.ctx.store.schedules.get(chat_id)
+        spec = parse_schedule(saved.spec) if saved else None
+        if saved is None or spec is None or saved.start_date is None:
+            return None
+        zone = await self.settings.zone(chat_id)
+        when = next_fire(spec, date.fromisoformat(saved.start_date), zone, utcnow())
+        # One key per fire: a fire that ran is never confused with the next one.
+        await scheduler.schedule(
+            JobKind.SCHEDULED_ROUND, chat_id, when, str(int(when.timestamp()))
+        )
+        return when
+
+    async def scheduled_round(self, chat_id: int) -> None:
+        """Job: open a new round on the current touchpoints and list the open plan items.
+
+        After an outage only one fire is pending, so missed fires run once, not once each.
+        """
+        saved = await self.ctx.store.schedules.get(chat_id)
+        if saved is None:
+            return
+        ws = await self.workshop(chat_id)
+        opened = None
+        if ws is not None and ws.phase is Phase.RESULTS:
+            opened = await self.rating.open_round(ws)
+        await self.ctx.store.schedules.fired(chat_id, utcnow())
+        await self.arm_schedule(chat_id)
+        if opened is None or ws is None:
+            return
+        _ws, items = await self.plan(chat_id)
+        open_items = [i for i in items if i.done_at is None]
+        if not open_items:
+            return
+        texts = await self.texts(ws.id)
+        with self.ctx.speaking(ws.locale):
+            for chunk in chunk_lines(views.reevaluation_lines(open_items, texts)):
+                await self.ctx.bot.send_message(
+                    chat_id,
+                    chunk,
+                    reply_to_message_id=opened.message_id,
+                    allow_sending_without_reply=True,
+                )
+
+    # --- history ------------------------------------------------------------------------------
+
+    async def history(self, chat_id: int) -> tuple[bytes, str, str] | None:
+        """The trend chart, its caption and the table (None: no shown results yet)."""
+        store = self.ctx.store
+        ws = await self.workshop(chat_id)
+        if ws is None:
+            return None
+        rounds = [
+            r
+            for r in await store.rounds.for_workshop(ws.id)
+            if r.status is RoundStatus.CLOSED and r.results_shown
+        ]
+        if not rounds:
+            return None
+        computed = [await self.results.compute(r) for r in rounds]
+        zone = ZoneInfo(await self.settings.zone(chat_id))
+        labels = [
+            f"{r.number} · {(r.closed_at or r.deadline).astimezone(zone):%d.%m}" for r in rounds
+        ]
+        series = views.history_series(computed)
+        roundness = [res.score.roundness for res in computed]
+        name = ws.topic or computed[-1].chat_title or "Touchwheel"
+        spec = views.history_spec(name, labels, series, roundness)
+        png = await asyncio.to_thread(render_history, spec)
+        return (
+            png,
+            views.history_caption(len(rounds)),
+            views.history_table(rounds, series, roundness),
+        )

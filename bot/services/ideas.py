@@ -1,0 +1,115 @@
+"""Capturing ideas: from commands, replies, plain messages and the private idea box."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import ReactionTypeEmoji
+from aiogram.types import User as TelegramUser
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Capture
+from bot.context import AppContext
+from bot.core.ideas import MAX_TOUCHPOINTS, ParsedLine, find_duplicate, normalise, parse_lines
+from bot.domain import Phase
+from bot.services.board import IDEA_BOX_PREFIX, Boards
+from bot.services.settings import ChatSettings
+from bot.views import ideas as views
+from bot.views.common import LINK_INVALID
+from storage.models import AddOutcome, NewIdea, Workshop
+
+log = logging.getLogger(__name__)
+
+ADDED_REACTION = "✍"
+PLUS_ONE_REACTION = "🤝"
+
+
+@dataclass(frozen=True, slots=True)
+class Captured:
+    """What storing one message's ideas did, and the lines that were refused."""
+
+    outcome: AddOutcome
+    problems: tuple[ParsedLine, ...]
+
+
+@dataclass(eq=False)
+class IdeaService:
+    """Stores ideas, acknowledges them with a reaction and refreshes the board."""
+
+    ctx: AppContext
+    settings: ChatSettings
+    boards: Boards
+
+    async def capture(
+        self,
+        ws: Workshop,
+        source: tuple[int, int],
+        user_id: int,
+        text: str,
+        *,
+        anonymous: bool = False,
+        for_next_round: bool = False,
+    ) -> Captured:
+        """Store every line of `text` (from message `source`: chat id, message id) as a
+        touchpoint of `ws`, committed before the reaction says so."""
+        lines = parse_lines(text)
+        good = [
+            NewIdea(line.text, normalise(line.text), line.stage)
+            for line in lines
+            if line.problem is None
+        ]
+        problems = tuple(line for line in lines if line.problem is not None)
+        outcome = await self.ctx.store.touchpoints.add_ideas(
+            ws.id,
+            user_id,
+            good,
+            find_duplicate,
+            limit=MAX_TOUCHPOINTS,
+            source=source,
+            anonymous=anonymous,
+            phases=(Phase.RESULTS,) if for_next_round else (Phase.BRAINSTORM,),
+            shortlist_up_to=self.ctx.config.workshop.max_touchpoints if for_next_round else None,
+        )
+        if outcome.added or outcome.plus_ones:
+            emoji = ADDED_REACTION if outcome.added else PLUS_ONE_REACTION
+            try:
+                await self.ctx.bot.set_message_reaction(
+                    source[0], source[1], [ReactionTypeEmoji(emoji=emoji)]
+                )
+            except TelegramBadRequest as exc:
+                # Reactions may be switched off in this chat; the board shows the idea anyway.
+                log.info("no reaction in %s: %s", source[0], exc.message)
+            if not for_next_round:
+                self.boards.touch(ws.id)
+        return Captured(outcome, problems)
+
+    async def plain_message_target(self, chat_id: int, replying_to_bot: bool) -> Workshop | None:
+        """The running brainstorm a plain group message adds to, if it counts as an idea."""
+        ws = await self.ctx.store.workshops.active(chat_id)
+        if ws is None or ws.phase is not Phase.BRAINSTORM:
+            return None
+        if replying_to_bot or await self.settings.capture(chat_id) is Capture.ALL:
+            return ws
+        return None
+
+    async def idea_box(self, user_id: int) -> Workshop | None:
+        """The workshop whose private idea box this user opened last."""
+        workshop_id = await self.ctx.store.users.idea_box(user_id)
+        return await self.ctx.store.workshops.get(workshop_id) if workshop_id else None
+
+    async def open_idea_box(self, user: TelegramUser, payload: str) -> str:
+        """/start i_<token>: this user's private messages now go to that workshop, unsigned.
+
+        Returns what to tell the user."""
+        ws = await self.ctx.store.workshops.by_idea_token(payload.removeprefix(IDEA_BOX_PREFIX))
+        if ws is None:
+            return _(LINK_INVALID)
+        await self.ctx.store.users.seen(
+            user.id, user.username, user.full_name, user.language_code, started=True
+        )
+        if ws.phase is not Phase.BRAINSTORM:
+            return views.no_brainstorm_text(ws)
+        await self.ctx.store.users.set_idea_box(user.id, ws.id)
+        return views.idea_box_open(ws)

@@ -1,0 +1,330 @@
+"""Rating rounds: opening, the private wizard, progress, reminders and closing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from aiogram.types import User as TelegramUser
+from aiogram.utils.i18n import gettext as _
+
+from bot.context import AppContext
+from bot.core.wizard import next_open, step_for, step_of, total_steps
+from bot.domain import CRITERIA, JobKind, RoundStatus, Stage
+from bot.scheduler import job_key
+from bot.services.results import ResultsService
+from bot.services.settings import ChatSettings
+from bot.services.steering import GROUP_ANONYMOUS_BOT_ID, Steering
+from bot.services.telegram import edit_text, send_private
+from bot.services.updater import MessageUpdater
+from bot.views import rating as views
+from bot.views.callbacks import RateAction, RateOp
+from bot.views.common import LINK_INVALID, mention
+from storage.db import utcnow
+from storage.models import Round, Workshop
+
+RATE_PREFIX = "r_"
+HALF_TIME_FROM = timedelta(minutes=2)
+LAST_CALL = timedelta(minutes=10)
+LAST_CALL_FROM = timedelta(minutes=20)
+EXTEND_TOO_FEW = timedelta(minutes=10)
+REMINDERS = ("half", "last")
+_STAGE_ORDER = {Stage.BEFORE: 0, Stage.DURING: 1, Stage.AFTER: 2, Stage.NONE: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    """What a press in the wizard comes to: the notice for the button, the next view."""
+
+    notice: str | None = None
+    alert: bool = False
+    view: views.View | None = None
+
+
+@dataclass(eq=False)
+class RatingService:
+    """Opening, reminding, progress and closing of rating rounds."""
+
+    ctx: AppContext
+    settings: ChatSettings
+    steering: Steering
+    results: ResultsService
+    progress: MessageUpdater = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.progress = MessageUpdater(self.ctx.config.workshop.board_edit_seconds, self.render)
+
+    # --- opening -----------------------------------------------------------------------
+
+    async def open_round(self, ws: Workshop, length: timedelta | None = None) -> Round | None:
+        """A new round on the shortlisted touchpoints, grouped by stage; None if one is open."""
+        store = self.ctx.store
+        touchpoints = [tp for tp in await store.touchpoints.live(ws.id) if tp.shortlisted]
+        if not touchpoints:
+            return None
+        touchpoints.sort(key=lambda tp: (_STAGE_ORDER[tp.stage], tp.number))
+        length = length or timedelta(minutes=self.ctx.config.workshop.rating_minutes)
+        deadline = utcnow() + length
+        rnd = await store.rounds.open(
+            ws.id, secrets.token_urlsafe(12), deadline, [tp.id for tp in touchpoints]
+        )
+        if rnd is None:
+            return None
+        text, markup = await self.round_view(rnd, ws)
+        sent = await self.ctx.bot.send_message(ws.chat_id, text, reply_markup=markup)
+        await store.rounds.set_message(rnd.id, sent.message_id)
+        await self._arm(rnd.id, rnd.opened_at, deadline)
+        return rnd
+
+    async def _arm(self, round_id: int, opened: datetime, deadline: datetime) -> None:
+        scheduler = self.ctx.scheduler
+        await scheduler.schedule(JobKind.RATING_CLOSE, round_id, deadline)
+        length = deadline - opened
+        reminders = {
+            "half": opened + length / 2 if length >= HALF_TIME_FROM else None,
+            "last": deadline - LAST_CALL if length >= LAST_CALL_FROM else None,
+        }
+        for suffix, when in reminders.items():
+            if when is not None and when > utcnow():
+                await scheduler.schedule(JobKind.RATING_REMIND, round_id, when, suffix)
+            else:
+                await scheduler.cancel([job_key(JobKind.RATING_REMIND, round_id, suffix)])
+
+    def rate_url(self, rnd: Round) -> str:
+        return self.ctx.deep_link(f"{RATE_PREFIX}{rnd.token}")
+
+    async def open_round_of(self, ws: Workshop) -> Round | None:
+        rounds = await self.ctx.store.rounds.for_workshop(ws.id)
+        return next((r for r in rounds if r.status is RoundStatus.OPEN), None)
+
+    async def expected(self, rnd: Round) -> tuple[set[int], set[int]]:
+        """(who is expected to rate, who finished): the facilitator, named contributors and
+        everyone who started."""
+        raters = await self.ctx.store.rounds.raters(rnd.id)
+        contributors = set(await self.ctx.store.touchpoints.contributors(rnd.workshop_id))
+        ws = await self.ctx.store.workshops.get(rnd.workshop_id)
+        if ws is not None:
+            contributors.add(ws.facilitator_id)
+        contributors.discard(GROUP_ANONYMOUS_BOT_ID)
+        expected = contributors | {r.user_id for r in raters}
+        finished = {r.user_id for r in raters if r.finished_at is not None}
+        return expected, finished
+
+    # --- the group's round message --------------------------------------------------------
+
+    async def round_view(self, rnd: Round, ws: Workshop) -> views.View:
+        items = await self.ctx.store.rounds.items(rnd.id)
+        expected, finished = await self.expected(rnd)
+        zone = await self.settings.zone(ws.chat_id)
+        with self.ctx.speaking(ws.locale):
+            return views.round_message(
+                rnd,
+                ws,
+                len(items),
+                (len(finished), len(expected)),
+                zone,
+                utcnow(),
+                self.rate_url(rnd),
+            )
+
+    async def render(self, round_id: int) -> None:
+        """Edit the round's group message to show its progress now."""
+        rnd = await self.ctx.store.rounds.get(round_id)
+        if rnd is None or rnd.message_id is None:
+            return
+        ws = await self.ctx.store.workshops.get(rnd.workshop_id)
+        if ws is None:
+            return
+        text, markup = await self.round_view(rnd, ws)
+        await edit_text(self.ctx.bot, ws.chat_id, rnd.message_id, text, markup)
+
+    # --- the wizard ----------------------------------------------------------------------
+
+    async def open_wizard(self, user: TelegramUser, token: str) -> str | None:
+        """/start r_<token>: check membership, then send the first unanswered step.
+
+        Returns the refusal to show instead, if any."""
+        store = self.ctx.store
+        rnd = await store.rounds.by_token(token.removeprefix(RATE_PREFIX))
+        ws = await store.workshops.get(rnd.workshop_id) if rnd else None
+        if rnd is None or ws is None:
+            return _(LINK_INVALID)
+        await store.users.seen(
+            user.id, user.username, user.full_name, user.language_code, started=True
+        )
+        if not await self.steering.is_member(ws.chat_id, user.id):
+            return _(views.NOT_A_MEMBER)
+        if rnd.status is not RoundStatus.OPEN:
+            return _(views.ROUND_CLOSED)
+        await store.rounds.start_rater(rnd.id, user.id)
+        self.progress.touch(rnd.id)
+        step = await self.first_open_step(rnd, user.id)
+        text, markup = await self.wizard_view(rnd, ws, user.id, step)
+        sent = await self.ctx.bot.send_message(user.id, text, reply_markup=markup)
+        await store.rounds.set_wizard_message(rnd.id, user.id, sent.message_id)
+        return None
+
+    async def wizard_view(
+        self, rnd: Round, ws: Workshop, user_id: int, step: int | None
+    ) -> views.View:
+        """The wizard at `step` (None: the summary of this rater's answers)."""
+        items = await self.ctx.store.rounds.items(rnd.id)
+        answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
+        if step is None:
+            return views.wizard_summary(rnd, ws, items, answers)
+        return views.wizard_step(rnd, ws, items, answers, step)
+
+    async def tap(self, user_id: int, chat_id: int | None, data: RateAction) -> Tap:
+        """A press in the wizard: the answer is committed before the wizard moves on."""
+        store = self.ctx.store
+        invalid = Tap(_(views.FORM_INVALID), alert=True)
+        closed = Tap(_(views.CLOSED_AND_COUNTED), alert=True)
+        rnd = await store.rounds.get(data.r)
+        rater = await store.rounds.rater(data.r, user_id) if rnd else None
+        if rnd is None or rater is None or chat_id != user_id:
+            return invalid
+        ws = await store.workshops.get(rnd.workshop_id)
+        items = await store.rounds.items(rnd.id)
+        step = data.s
+        if ws is None or not 0 <= step < total_steps(len(items)):
+            return invalid
+        if rnd.status is not RoundStatus.OPEN:
+            return closed
+        target: int | None = step
+        notice = None
+        if data.op is RateOp.VALUE or data.op is RateOp.SKIP:
+            value = data.v if data.op is RateOp.VALUE else None
+            if value is not None and not 0 <= value <= 10:
+                return Tap(_(views.INVALID_ANSWER), alert=True)
+            index, criterion = step_of(step)
+            saved = await store.rounds.answer(
+                rnd.id, items[index].touchpoint_id, user_id, criterion, value
+            )
+            if not saved:
+                return closed
+            target = await self.after_answer(rnd, user_id, step)
+            notice = views.saved(value)
+        elif data.op is RateOp.BACK:
+            target = max(0, step - 1)
+        rnd = await store.rounds.get(rnd.id) or rnd
+        return Tap(notice, view=await self.wizard_view(rnd, ws, user_id, target))
+
+    async def answered_steps(self, rnd: Round, user_id: int) -> tuple[int, set[int]]:
+        """(number of steps, the steps this rater has answered, skips included)."""
+        items = await self.ctx.store.rounds.items(rnd.id)
+        answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
+        answered = {
+            step_for(i, c)
+            for i, it in enumerate(items)
+            for c in CRITERIA
+            if (it.touchpoint_id, c) in answers
+        }
+        return total_steps(len(items)), answered
+
+    async def first_open_step(self, rnd: Round, user_id: int) -> int | None:
+        total, answered = await self.answered_steps(rnd, user_id)
+        return next_open(answered, total)
+
+    async def after_answer(self, rnd: Round, user_id: int, step: int) -> int | None:
+        """Where the wizard goes after `step`: the rest of this spoke, then the next gap."""
+        total, answered = await self.answered_steps(rnd, user_id)
+        nxt = step + 1
+        if nxt < total and step_of(nxt)[0] == step_of(step)[0]:
+            return nxt
+        found = next_open(answered, total, after=step)
+        if found is None and len(answered) == total:
+            await self.mark_finished(rnd, user_id)
+        return found
+
+    async def mark_finished(self, rnd: Round, user_id: int) -> None:
+        rater = await self.ctx.store.rounds.rater(rnd.id, user_id)
+        if rater is None or rater.finished_at is not None:
+            return
+        await self.ctx.store.rounds.set_finished(rnd.id, user_id, True)
+        self.progress.touch(rnd.id)
+        expected, finished = await self.expected(rnd)
+        enough = len(finished) >= self.ctx.config.workshop.min_raters
+        if expected <= finished and enough:
+            await self.close(rnd.id)
+
+    # --- reminders and closing -------------------------------------------------------------
+
+    async def remind(self, round_id: int) -> None:
+        """Job: one group line naming who has not finished, and a private nudge."""
+        rnd = await self.ctx.store.rounds.get(round_id)
+        if rnd is None or rnd.status is not RoundStatus.OPEN:
+            return
+        ws = await self.ctx.store.workshops.get(rnd.workshop_id)
+        if ws is None:
+            return
+        expected, finished = await self.expected(rnd)
+        missing = sorted(expected - finished)
+        if not missing:
+            return
+        users = await self.ctx.store.users.many(missing)
+        left = max(rnd.deadline - utcnow(), timedelta())
+        with self.ctx.speaking(ws.locale):
+            names = ", ".join(
+                mention(uid, users[uid].full_name if uid in users else str(uid)) for uid in missing
+            )
+            await self.ctx.bot.send_message(
+                ws.chat_id,
+                views.reminder_text(left, ws.locale, names),
+                reply_to_message_id=rnd.message_id,
+                allow_sending_without_reply=True,
+            )
+        started = {r.user_id for r in await self.ctx.store.rounds.raters(rnd.id)}
+        for uid in missing:
+            user = users.get(uid)
+            if uid not in started or user is None or user.blocked_bot:
+                continue
+            locale = self.ctx.locale_for(user.language_code)
+            with self.ctx.speaking(locale):
+                text, markup = views.nudge(left, locale, self.rate_url(rnd))
+                sent = await send_private(self.ctx.bot, uid, text, markup)
+            if sent is None:
+                await self.ctx.store.users.mark_blocked(uid)
+
+    async def deadline(self, round_id: int) -> None:
+        """Job: the round's time is up."""
+        await self.close(round_id)
+
+    async def close(self, round_id: int, *, show_anyway: bool = False) -> bool:
+        """Close the round and publish the results, or ask the facilitator when too few
+        people rated."""
+        rnd = await self.ctx.store.rounds.get(round_id)
+        if rnd is None or rnd.status is not RoundStatus.OPEN:
+            return False
+        ws = await self.ctx.store.workshops.get(rnd.workshop_id)
+        if ws is None:
+            return False
+        count = await self.ctx.store.rounds.rater_count(rnd.id)
+        needed = self.ctx.config.workshop.min_raters
+        if count < needed and not show_anyway:
+            with self.ctx.speaking(ws.locale):
+                text, markup = views.too_few(rnd, count, needed, EXTEND_TOO_FEW)
+                await self.ctx.bot.send_message(ws.chat_id, text, reply_markup=markup)
+            return False
+        if not await self.ctx.store.rounds.close(
+            rnd.id, show_anyway=show_anyway or count >= needed
+        ):
+            return False
+        await self.ctx.scheduler.cancel(
+            [
+                job_key(JobKind.RATING_CLOSE, rnd.id),
+                *(job_key(JobKind.RATING_REMIND, rnd.id, s) for s in REMINDERS),
+            ]
+        )
+        await self.progress.flush(rnd.id)
+        await self.results.publish(rnd.id)
+        return True
+
+    async def extend(self, rnd: Round, extra: timedelta) -> Round:
+        deadline = max(rnd.deadline, utcnow()) + extra
+        await self.ctx.store.rounds.set_deadline(rnd.id, deadline)
+        await self._arm(rnd.id, rnd.opened_at, deadline)
+        await self.progress.flush(rnd.id)
+        found = await self.ctx.store.rounds.get(rnd.id)
+        assert found is not None
+        return found

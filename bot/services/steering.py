@@ -1,0 +1,78 @@
+"""Who may steer a workshop and who belongs to a group (anonymous admins included)."""
+
+from __future__ import annotations
+
+import time
+
+from aiogram import Bot
+from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Message
+
+from storage.models import Workshop
+
+# Telegram's stand-in sender for anonymous group admins.
+GROUP_ANONYMOUS_BOT_ID = 1087968824
+ADMIN_CACHE_SECONDS = 300.0
+_MEMBER = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
+
+
+def sender_id(message: Message) -> int:
+    """The acting user; an anonymous admin posting as the group counts as the stand-in."""
+    if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
+        return GROUP_ANONYMOUS_BOT_ID
+    return message.from_user.id if message.from_user else 0
+
+
+class Steering:
+    """getChatAdministrators remembered per chat for a few minutes, and the checks on it."""
+
+    def __init__(self, bot: Bot, ttl: float = ADMIN_CACHE_SECONDS) -> None:
+        self._bot = bot
+        self._ttl = ttl
+        self._admins: dict[int, tuple[float, frozenset[int]]] = {}
+
+    async def admins(self, chat_id: int) -> frozenset[int]:
+        cached = self._admins.get(chat_id)
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            members = await self._bot.get_chat_administrators(chat_id)
+        except TelegramAPIError:
+            return cached[1] if cached else frozenset()
+        ids = frozenset(m.user.id for m in members)
+        self._admins[chat_id] = (time.monotonic(), ids)
+        return ids
+
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        if user_id == GROUP_ANONYMOUS_BOT_ID:
+            return True
+        return user_id in await self.admins(chat_id)
+
+    async def may_steer(self, ws: Workshop, user_id: int) -> bool:
+        """The facilitator and the chat's admins may steer a workshop."""
+        if user_id == ws.facilitator_id:
+            return True
+        return await self.is_admin(ws.chat_id, user_id)
+
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        """Whether the user is in the group now (restricted members count)."""
+        try:
+            member = await self._bot.get_chat_member(chat_id, user_id)
+        except TelegramAPIError:
+            return False
+        if member.status in _MEMBER:
+            return True
+        return member.status == ChatMemberStatus.RESTRICTED and bool(
+            getattr(member, "is_member", False)
+        )
+
+    async def can_pin(self, chat_id: int) -> bool:
+        """Whether the bot may pin here (it is fine when it may not)."""
+        try:
+            me = await self._bot.get_chat_member(chat_id, self._bot.id)
+        except TelegramAPIError:
+            return False
+        if me.status == ChatMemberStatus.CREATOR:
+            return True
+        return bool(getattr(me, "can_pin_messages", False))

@@ -1,0 +1,66 @@
+"""The debounced message updater: edits a live message at most once per interval."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class MessageUpdater:
+    """Re-renders each key (a board, a round message) at most once per `interval` seconds,
+    and at once when flushed."""
+
+    def __init__(self, interval: float, render: Callable[[int], Awaitable[None]]) -> None:
+        self._interval = interval
+        self._render = render
+        self._last: dict[int, float] = {}
+        self._pending: dict[int, asyncio.Task[None]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._running: set[asyncio.Task[None]] = set()
+
+    def touch(self, key: int) -> None:
+        """Something changed: refresh soon, but not more often than the interval."""
+        if key in self._pending:
+            return
+        last = self._last.get(key)
+        delay = 0.0 if last is None else max(0.0, last + self._interval - time.monotonic())
+        task = asyncio.create_task(self._later(key, delay))
+        self._pending[key] = task
+
+    async def flush(self, key: int) -> None:
+        """Refresh now (phase changes), dropping any pending refresh."""
+        task = self._pending.pop(key, None)
+        if task is not None:
+            task.cancel()
+        await self._refresh(key)
+
+    async def close(self) -> None:
+        """Drop refreshes still waiting; let the ones already editing finish."""
+        for task in list(self._pending.values()):
+            task.cancel()
+        self._pending.clear()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=5)
+
+    async def _later(self, key: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._pending.pop(key, None)
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        await self._refresh(key)
+
+    async def _refresh(self, key: int) -> None:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            self._last[key] = time.monotonic()
+            try:
+                await self._render(key)
+            except Exception:
+                # A message that cannot be drawn must not take the bot down; next change retries.
+                log.exception("refresh of %s failed", key)

@@ -1,0 +1,137 @@
+"""After the results: the plan with owners and dates, due reminders, schedule, history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.core.history import HistorySpec, Series
+from bot.core.text import shorten
+from bot.i18n import N_
+from bot.views.common import user_label
+from bot.views.results import Results, owner_due_text
+from storage.models import PlanItem, Round, User
+
+Trend = dict[int, tuple[str, list[float | None]]]
+
+
+def plan_text(
+    items: Sequence[PlanItem], texts: Mapping[int, str], owners: Mapping[int, User], today: str
+) -> str:
+    """/plan: every item with its action, owner, date, and whether it is overdue."""
+    lines = [_("🛠 <b>Action plan</b>")]
+    for item in items:
+        status = owner_due_text(item, owners)
+        if item.due_date and item.due_date < today and item.done_at is None:
+            status += " " + _("⏰ overdue")
+        lines.append(f"{item.position}. <b>{escape(texts.get(item.touchpoint_id, '?'))}</b>")
+        lines.append(f"   → {escape(item.action)}")
+        lines.append("   " + (status or _("no owner or date yet")))
+    return "\n".join(lines)
+
+
+def due_today_group(
+    due: Sequence[PlanItem], texts: Mapping[int, str], owners: Mapping[int, User]
+) -> str:
+    """One group line for everything due today."""
+    listed = "; ".join(
+        f"{i.position}. {escape(shorten(texts.get(i.touchpoint_id, '?'), 40))}"
+        + (
+            f" ({escape(user_label(owners[i.owner_id]))})"
+            if i.owner_id is not None and i.owner_id in owners
+            else ""
+        )
+        for i in due
+    )
+    return _("📅 Due today: {items}. /done N when finished.").format(items=listed)
+
+
+def due_today_private(touchpoint: str, action: str) -> str:
+    return _("📅 Due today: <b>{touchpoint}</b>\n→ {action}").format(
+        touchpoint=escape(touchpoint), action=escape(action)
+    )
+
+
+def reevaluation_lines(open_items: Sequence[PlanItem], texts: Mapping[int, str]) -> list[str]:
+    """Posted under a scheduled round: what the plan still has open."""
+    lines = [_("🔁 Scheduled re-evaluation. Open plan items:")]
+    lines += [
+        f"{i.position}. {escape(shorten(texts.get(i.touchpoint_id, '?'), 50))} → "
+        f"{escape(shorten(i.action, 90))}"
+        for i in open_items
+    ]
+    return lines
+
+
+def schedule_set(spec: str, when: datetime) -> str:
+    """`when` already in the chat's zone."""
+    return _("🔁 Re-evaluation {spec}. Next round opens on {when}.").format(
+        spec=spec, when=when.strftime("%d.%m.%Y %H:%M %Z")
+    )
+
+
+SCHEDULE_USAGE = N_(
+    "I could not read that schedule. Try weekly, monthly, quarterly, every 14d or "
+    "off, optionally followed by a time such as 10:00."
+)
+
+
+SCHEDULE_NONE = N_(
+    "No re-evaluation is scheduled. Set one with /schedule weekly, monthly, "
+    "quarterly or every 14d, optionally with a time such as 10:00."
+)
+
+
+def schedule_current(spec: str) -> str:
+    return _("Re-evaluation: {spec}.").format(spec=escape(spec))
+
+
+def history_series(computed: Sequence[Results]) -> Trend:
+    """Touchpoint id -> (its first name, its overall score in each round)."""
+    names: dict[int, str] = {}
+    for res in computed:
+        for item in res.items:
+            names.setdefault(item.touchpoint_id, item.text)
+    return {
+        tp: (
+            name,
+            [
+                next((s.overall for s in res.score.spokes if s.touchpoint_id == tp), None)
+                for res in computed
+            ],
+        )
+        for tp, name in names.items()
+    }
+
+
+def history_spec(
+    name: str, labels: list[str], series: Trend, roundness: list[float]
+) -> HistorySpec:
+    """The trend chart: one line per touchpoint, the roundness on the right axis."""
+    return HistorySpec(
+        title=name + " · " + _("history"),
+        rounds=labels,
+        series=[Series(text, values) for text, values in series.values()],
+        roundness=roundness,
+        score_axis=_("Overall score"),
+        roundness_label=_("Roundness (right axis)"),
+    )
+
+
+def history_caption(rounds: int) -> str:
+    return _("📈 Trend across {n} rounds").format(n=rounds)
+
+
+def history_table(rounds: Sequence[Round], series: Trend, roundness: Sequence[float]) -> str:
+    """The same numbers as the chart, as a monospace table."""
+    roundness_label = _("Roundness")
+    header = f"{'':<18}" + "".join(f"{'R' + str(r.number):>6}" for r in rounds)
+    rows = [header]
+    for name, values in series.values():
+        cells = "".join("     —" if v is None else f"{v:>6.1f}" for v in values)
+        rows.append(f"{shorten(name, 17):<18}{cells}")
+    rows.append(f"{roundness_label:<18}" + "".join(f"{value:>6.0f}" for value in roundness))
+    return "<pre>" + escape("\n".join(rows)) + "</pre>"

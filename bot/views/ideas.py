@@ -1,0 +1,70 @@
+"""What people are told about their ideas: refusals per line, the idea box, usage."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.core.ideas import MAX_LENGTH, MAX_TOUCHPOINTS, MIN_LENGTH, ParsedLine
+from bot.core.text import shorten
+from bot.i18n import N_
+from storage.models import AddOutcome, Workshop
+
+
+def capture_notes(problems: list[ParsedLine], outcome: AddOutcome, *, for_next_round: bool) -> str:
+    """Why some lines were not added, and what happened to the rest ("" when all is fine)."""
+    notes: list[str] = []
+    for line in problems:
+        if line.problem == "too_long":
+            notes.append(
+                _("“{line}” is too long: {max} characters at most per touchpoint.").format(
+                    line=escape(shorten(line.text, 40)), max=MAX_LENGTH
+                )
+            )
+        else:
+            notes.append(
+                _("“{line}” is too short: at least {min} characters.").format(
+                    line=escape(line.text), min=MIN_LENGTH
+                )
+            )
+    if outcome.over_limit:
+        notes.append(
+            _("The list is full ({max} touchpoints), so {n} more were not added.").format(
+                max=MAX_TOUCHPOINTS, n=len(outcome.over_limit)
+            )
+        )
+    if notes and (outcome.added or outcome.plus_ones):
+        notes.append(_("The other lines are saved."))
+    if for_next_round and outcome.added:
+        notes.append(_("Added to the list for the next rating round."))
+    return "\n".join(notes)
+
+
+BRAINSTORM_OVER = N_("The brainstorm is over, so this was not added.")
+
+
+IDEA_USAGE = N_(
+    "Write the touchpoints after the command, one per line, e.g.\n"
+    "<code>/idea Website chat\nPhone after 18:00 #during</code>"
+)
+
+
+def no_brainstorm_text(ws: Workshop | None) -> str:
+    if ws is not None and ws.phase.active:
+        return _("The brainstorm is over; new touchpoints are closed.")
+    return _("No brainstorm is running here. Start one with /brainstorm.")
+
+
+def idea_box_open(ws: Workshop) -> str:
+    title = escape(ws.topic) if ws.topic else _("the brainstorm")
+    return _(
+        "🤫 Your private idea box for {title} is open. Send touchpoints here, one per "
+        "line; they appear on the group's board without your name."
+    ).format(title=title)
+
+
+NO_IDEA_BOX = N_(
+    "To add touchpoints, open the private idea box from your group's board, or "
+    "use /idea in the group. /help explains the rest."
+)

@@ -1,0 +1,195 @@
+"""Results as the group sees them: the wheel's spec, the caption, the ranking, the plan."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.core.scoring import Answer, RoundScore, SpokeScore, Verdict
+from bot.core.text import shorten
+from bot.core.wheel import Spoke, WheelSpec
+from bot.domain import CRITERIA, Stage
+from bot.i18n import N_
+from bot.views.common import criterion_name, show_date, stage_label, user_label
+from storage.models import PlanItem, Round, RoundItem, User, Workshop
+
+TABLE_NAME_WIDTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """One closed round, scored, with the round before it for comparison."""
+
+    ws: Workshop
+    rnd: Round
+    items: tuple[RoundItem, ...]
+    score: RoundScore
+    answers: tuple[Answer, ...]
+    previous: dict[int, float]
+    previous_roundness: float | None
+    chat_title: str
+    zone: str
+
+    def spoke(self, item: RoundItem) -> SpokeScore:
+        return self.score.spokes[item.position - 1]
+
+
+def verdict_text(score: RoundScore) -> str:
+    texts = {
+        Verdict.ROUND: _("round: a smooth ride"),
+        Verdict.OVAL: _("oval: the ride wobbles"),
+        Verdict.BUMPY: _("bumpy: the service jolts customers"),
+    }
+    text = texts[score.verdict]
+    if score.slow and score.verdict is Verdict.ROUND:
+        text += " " + _("(but small: it rolls evenly, yet slowly)")
+    return text
+
+
+def delta_text(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return ""
+    change = now - before
+    if abs(change) < 0.05:
+        return "＝"
+    return f"▲ +{change:.1f}" if change > 0 else f"▼ −{abs(change):.1f}"
+
+
+def title(results: Results) -> str:
+    """The topic (or the chat's title) and the day the round closed."""
+    closed = results.rnd.closed_at or results.rnd.deadline
+    date = closed.astimezone(ZoneInfo(results.zone)).strftime("%d.%m.%Y")
+    name = results.ws.topic or results.chat_title or "Touchwheel"
+    return f"{name} · {date}"
+
+
+def caption(results: Results) -> str:
+    score = results.score
+    lines = [
+        f"🛞 <b>{escape(title(results))}</b> · " + _("round {n}").format(n=results.rnd.number),
+        _("Roundness {index}/100: {verdict}").format(
+            index=round(score.roundness), verdict=verdict_text(score)
+        ),
+        _("{raters} rated · mean score {mean:.1f}").format(raters=score.raters, mean=score.mean),
+    ]
+    if results.previous_roundness is not None:
+        lines.append(
+            _("Roundness trend: {before} → {now}").format(
+                before=round(results.previous_roundness), now=round(score.roundness)
+            )
+        )
+    return "\n".join(lines)
+
+
+def wheel_spec(results: Results) -> WheelSpec:
+    score = results.score
+    spokes = [
+        Spoke(
+            number=item.position,
+            label=item.text,
+            stage=item.stage,
+            value=results.spoke(item).overall,
+            previous=results.previous.get(item.touchpoint_id),
+            customer=results.spoke(item).customer,
+        )
+        for item in results.items
+    ]
+    return WheelSpec(
+        title=title(results),
+        subtitle=_("{raters} rated · roundness {index}/100: {verdict}").format(
+            raters=score.raters, index=round(score.roundness), verdict=verdict_text(score)
+        ),
+        spokes=spokes,
+        mean=score.mean if score.ranking else None,
+        stage_names={s: stage_label(s) for s in (Stage.BEFORE, Stage.DURING, Stage.AFTER)},
+        legend_team=_("Team"),
+        legend_previous=_("Previous round"),
+        legend_customer=_("Customers"),
+        legend_mean=_("Mean: a round wheel at this level"),
+    )
+
+
+def table_lines(results: Results) -> list[str]:
+    """The ranking as a monospace table, numbered like the spokes."""
+    abbrev = [_("S"), _("C"), _("R")]
+    name_head, all_head = _("Touchpoint"), _("All")
+    compare = bool(results.previous)
+    header = (
+        f"{'#':>2} {name_head:<{TABLE_NAME_WIDTH}} "
+        + " ".join(f"{a:>4}" for a in abbrev)
+        + f" {all_head:>4} {'n':>2}"
+        + ("   Δ" if compare else "")
+    )
+    rows = [header]
+    by_id = {i.touchpoint_id: i for i in results.items}
+    ranked = list(results.score.ranking) + [s for s in results.score.spokes if s.overall is None]
+    for spoke in ranked:
+        item = by_id[spoke.touchpoint_id]
+        means = [spoke.criteria[c].mean for c in CRITERIA]
+        cells = " ".join("   —" if m is None else f"{m:>4.1f}" for m in means)
+        overall = "   —" if spoke.overall is None else f"{spoke.overall:>4.1f}"
+        row = (
+            f"{item.position:>2} {shorten(item.text, TABLE_NAME_WIDTH):<{TABLE_NAME_WIDTH}} "
+            f"{cells} {overall} {spoke.raters:>2}"
+        )
+        if compare:
+            row += " " + delta_text(spoke.overall, results.previous.get(spoke.touchpoint_id))
+        if spoke.disagreement:
+            row += " ⚠"
+        rows.append(escape(row))
+    lines = [_("📊 <b>Ranking</b>"), "<pre>" + "\n".join(rows) + "</pre>"]
+    lines.append(
+        _(
+            "{s} simplicity · {c} convenience · {r} response speed · n raters · ⚠ the team "
+            "disagrees here: talk it through"
+        ).format(s=abbrev[0], c=abbrev[1], r=abbrev[2])
+    )
+    return lines
+
+
+def owner_due_text(entry: PlanItem, owners: Mapping[int, User]) -> str:
+    """ "👤 @bob · 📅 01.12.2026 · ✅": whatever the plan item has of these."""
+    parts = []
+    if entry.owner_id and entry.owner_id in owners:
+        parts.append("👤 " + escape(user_label(owners[entry.owner_id])))
+    if entry.due_date:
+        parts.append("📅 " + show_date(entry.due_date))
+    if entry.done_at:
+        parts.append("✅")
+    return " · ".join(parts)
+
+
+def plan_lines(
+    results: Results, plan: Sequence[PlanItem], owners: Mapping[int, User]
+) -> list[str]:
+    """The plan under the ranking: weakest first, the action, owner and date."""
+    by_id = {i.touchpoint_id: i for i in results.items}
+    lines = [_("🛠 <b>Action plan</b>, weakest first:")]
+    for entry in plan:
+        item = by_id.get(entry.touchpoint_id)
+        if item is None:
+            continue
+        spoke = results.spoke(item)
+        weakest = spoke.criteria[entry.criterion].mean
+        head = _("{n}. <b>{text}</b>: {overall:.1f}, weakest: {criterion} ({value})").format(
+            n=entry.position,
+            text=escape(item.text),
+            overall=spoke.overall or 0.0,
+            criterion=criterion_name(entry.criterion).lower(),
+            value="—" if weakest is None else f"{weakest:.1f}",
+        )
+        lines.append(head)
+        lines.append(f"   → {escape(entry.action)}")
+        extra = owner_due_text(entry, owners)
+        if extra:
+            lines.append(f"   {extra}")
+    lines.append("")
+    lines.append(_("Give each item an owner and a date: /assign N @user, /due N 2w, /done N."))
+    return lines
+
+
+HIDDEN = N_("The results of the last round are hidden: too few people rated.")

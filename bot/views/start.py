@@ -1,0 +1,116 @@
+"""/start and /help: what the bot is, how a workshop goes, and the command menus."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import BotCommand, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.core.text import shorten
+from bot.i18n import N_
+from storage.models import Round
+
+PRIVATE_COMMANDS = (
+    ("start", N_("What this bot is and your open rating rounds")),
+    ("help", N_("How a workshop goes, and the commands")),
+)
+GROUP_COMMANDS = (
+    ("brainstorm", N_("Start a workshop: /brainstorm [duration] [topic]")),
+    ("idea", N_("Add touchpoints, one per line")),
+    ("finish", N_("End the current phase now")),
+    ("extend", N_("Add time to the current phase")),
+    ("list", N_("Show the touchpoints")),
+    ("rate", N_("Open a rating round")),
+    ("results", N_("Post the latest results again")),
+    ("plan", N_("Show the action plan")),
+    ("history", N_("The trend across rounds")),
+    ("export", N_("CSV, report and picture")),
+    ("schedule", N_("Set the re-evaluation schedule")),
+    ("cancel", N_("Abandon the workshop")),
+    ("help", N_("How a workshop goes, and the commands")),
+)
+
+
+def command_menu(i18n: I18n, locale: str, pairs: Sequence[tuple[str, str]]) -> list[BotCommand]:
+    """One menu with its descriptions in `locale`."""
+    return [
+        BotCommand(command=name, description=i18n.gettext(text, locale=locale))
+        for name, text in pairs
+    ]
+
+
+def help_text() -> str:
+    """The full explanation: the method in seven steps and every command."""
+    return "\n".join(
+        [
+            _("<b>Touchwheel</b> runs a customer-touchpoint workshop right in your group chat."),
+            "",
+            _("<b>How a workshop goes</b>"),
+            _(
+                "1. <b>Brainstorm</b>: for a set time everybody lists every place where "
+                "customers meet the company: the site chat, the phone after 18:00, delivery, "
+                "the invoice…"
+            ),
+            _("2. <b>Shortlist</b>: the facilitator keeps the touchpoints that matter."),
+            _(
+                "3. <b>Rate</b>: each member privately scores every touchpoint 0–10 for "
+                "simplicity, convenience and response speed."
+            ),
+            _(
+                "4. <b>The wheel</b>: the bot draws the scores as a wheel. Round means a smooth "
+                "ride; oval or square means the service bumps."
+            ),
+            _(
+                "5. <b>Plan and repeat</b>: the weakest touchpoints get actions, owners and "
+                "dates, and the team re-rates on a schedule to see what moved."
+            ),
+            "",
+            _("<b>In the group</b>"),
+            _("/brainstorm [duration] [topic]: start a workshop (e.g. /brainstorm 30m Website)"),
+            _("/idea text (or /tp): add touchpoints, one per line; tags #before #during #after"),
+            _("/extend [duration], /finish, /cancel: control the current phase"),
+            _("/list, /drop N, /merge N M, /rename N text: edit the list"),
+            _("/rate [duration]: open a rating round"),
+            _("/results, /plan, /history, /export: see and take away the results"),
+            _("/assign N @user, /due N date, /done N: run the action plan"),
+            _("/schedule weekly|monthly|quarterly|every Nd|off [HH:MM]: re-evaluation"),
+            "",
+            _("<b>In a private chat with me</b>"),
+            _(
+                "Rating links from the group open your private rating form here; your "
+                "answers are never shown to anyone else."
+            ),
+        ]
+    )
+
+
+def welcome(
+    open_rounds: Sequence[tuple[Round, str, str]],
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A private /start: hello, the help, and a button per open round (round, label, url)."""
+    text = (
+        _("Hello! I run customer-touchpoint workshops in group chats.")
+        + "\n\n"
+        + help_text()
+        + "\n\n"
+        + _("To begin, add me to your team's group and send /brainstorm there.")
+    )
+    if not open_rounds:
+        return text, None
+    text += "\n\n" + _("<b>Your open rating rounds</b>: tap one to rate.")
+    builder = InlineKeyboardBuilder()
+    for rnd, label, url in open_rounds:
+        builder.button(text=f"⭐ {shorten(label or '', 40)} · {rnd.number}", url=url)
+    builder.adjust(1)
+    return text, builder.as_markup()
+
+
+def group_hello() -> str:
+    return _(
+        "Hello! I am Touchwheel. I help this team find and rate every place where "
+        "customers meet the company. Send /brainstorm to start a workshop, or /help "
+        "for how it works."
+    )
