@@ -91,7 +91,7 @@ def build(ctx: AppContext) -> tuple[Dispatcher, InFlightMiddleware]:
     track = TrackMiddleware(ctx.store)
     dp.message.outer_middleware(track)
     dp.callback_query.outer_middleware(track)
-    LocaleMiddleware(ctx.i18n, services.settings).setup(dp)
+    LocaleMiddleware(ctx, services.settings).setup(dp)
     dp.include_routers(*make_routers())
     jobs.install(ctx.scheduler, dp, services)
     return dp, in_flight

@@ -8,9 +8,9 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
-from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import I18nMiddleware
 
-from bot.i18n import pick_locale
+from bot.context import AppContext
 from bot.services.settings import ChatSettings
 from storage import Storage
 
@@ -46,8 +46,9 @@ class TrackMiddleware(BaseMiddleware):
 class LocaleMiddleware(I18nMiddleware):
     """The user's language in private; in a group, the chat's if one was set."""
 
-    def __init__(self, i18n: I18n, settings: ChatSettings) -> None:
-        super().__init__(i18n)
+    def __init__(self, ctx: AppContext, settings: ChatSettings) -> None:
+        super().__init__(ctx.i18n)
+        self._ctx = ctx
         self._settings = settings
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
@@ -57,11 +58,7 @@ class LocaleMiddleware(I18nMiddleware):
             if chosen is not None:
                 return chosen
         user: User | None = data.get("event_from_user")
-        return pick_locale(
-            user.language_code if user else None,
-            self.i18n.available_locales,
-            self.i18n.default_locale,
-        )
+        return self._ctx.locale_for(user.language_code if user else None)
 
 
 class InFlightMiddleware(BaseMiddleware):
