@@ -15,7 +15,7 @@ from bot.core.wheel import render_wheel
 from bot.domain import Criterion, RoundStatus
 from bot.services.settings import ChatSettings
 from bot.views.results import Results, caption, plan_lines, table_lines, wheel_spec
-from storage.models import Round, RoundItem
+from storage.models import PlanItem, Round, RoundItem, User
 
 PLAN_BELOW = 8.0
 
@@ -109,11 +109,16 @@ class ResultsService:
         layout = await asyncio.to_thread(render_wheel, spec)
         return layout.png
 
+    async def plan(self, results: Results) -> tuple[list[PlanItem], dict[int, User]]:
+        """The round's plan and the owners named in it."""
+        plan = await self.ctx.store.plans.for_round(results.rnd.id)
+        owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
+        return plan, owners
+
     async def post(self, results: Results) -> None:
         """The wheel, the ranking and the plan, in the workshop's language."""
         ws = results.ws
-        plan = await self.ctx.store.plans.for_round(results.rnd.id)
-        owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
+        plan, owners = await self.plan(results)
         with self.ctx.speaking(ws.locale):
             text = caption(results)
             lines = [*table_lines(results), "", *plan_lines(results, plan, owners)]
