@@ -26,7 +26,7 @@ from storage.models import Round, Workshop
 
 DEFAULT_EXTENSION = timedelta(minutes=5)
 # Commands that make sense only in a group: in private they get a pointer there.
-GROUP_COMMANDS = (
+GROUP_ONLY_COMMANDS = (
     "brainstorm",
     "extend",
     "finish",
@@ -205,5 +205,5 @@ def group_router() -> Router:
 
 def private_router() -> Router:
     router = Router(name="workshop-private")
-    router.message.register(only_in_groups, Command(*GROUP_COMMANDS))
+    router.message.register(only_in_groups, Command(*GROUP_ONLY_COMMANDS))
     return router
