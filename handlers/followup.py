@@ -33,7 +33,7 @@ async def _item(
         return None
     if number is None or not _is_number(number):
         return None
-    found = next((i for i in items if i.position == int(number.lstrip("#"))), None)
+    found = next((i for i in items if i.number == int(number.lstrip("#"))), None)
     if found is None:
         await message.reply(_("There is no plan item {n}. See /plan.").format(n=number))
     return found
@@ -76,7 +76,7 @@ async def assign(message: Message, command: CommandObject, followup: FollowUpSer
                 _(
                     "I have not seen {user} in this chat yet. Ask them to write here once, or "
                     "reply to one of their messages with /assign {n}."
-                ).format(user=escape(parts[1]), n=item.position)
+                ).format(user=escape(parts[1]), n=item.number)
             )
             return
     if owner is None:
@@ -84,7 +84,7 @@ async def assign(message: Message, command: CommandObject, followup: FollowUpSer
         return
     await followup.assign(item, owner)
     await message.reply(
-        _("👤 Item {n} goes to {user}.").format(n=item.position, user=escape(user_label(owner)))
+        _("👤 Item {n} goes to {user}.").format(n=item.number, user=escape(user_label(owner)))
     )
 
 
@@ -108,9 +108,7 @@ async def due(message: Message, command: CommandObject, followup: FollowUpServic
         return
     await followup.set_due(message.chat.id, item, when)
     await message.reply(
-        _("📅 Item {n} is due on {date}.").format(
-            n=item.position, date=show_date(when.isoformat())
-        )
+        _("📅 Item {n} is due on {date}.").format(n=item.number, date=show_date(when.isoformat()))
     )
 
 
@@ -125,7 +123,7 @@ async def done(message: Message, command: CommandObject, followup: FollowUpServi
     if not await _may_edit(message, followup, item):
         return
     await followup.done(item)
-    await message.reply(_("✅ Item {n} is done. Well done!").format(n=item.position))
+    await message.reply(_("✅ Item {n} is done. Well done!").format(n=item.number))
 
 
 async def schedule(

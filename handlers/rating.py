@@ -45,7 +45,8 @@ async def round_button(
     steering: Steering,
     store: Storage,
 ) -> None:
-    """Too few raters: the facilitator extends the round or shows the results anyway."""
+    """The facilitator closes the round now; with too few raters, extends it or shows the
+    results anyway."""
     rnd = await store.rounds.get(callback_data.r)
     ws = await store.workshops.get(rnd.workshop_id) if rnd else None
     chat_id = query.message.chat.id if query.message else None
@@ -56,6 +57,10 @@ async def round_button(
         await query.answer(_(NOT_ALLOWED), show_alert=True)
         return
     await query.answer()
+    if callback_data.op is RoundOp.CLOSE:
+        # Closing edits the round message and the offer itself; too few raters get asked.
+        await rating.close(rnd.id)
+        return
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
     if callback_data.op is RoundOp.EXTEND:

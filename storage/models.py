@@ -40,6 +40,7 @@ class Workshop:
     started_at: datetime
     deadline: datetime | None
     ended_at: datetime | None
+    round_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +89,19 @@ class Round:
     closed_at: datetime | None
     message_id: int | None
     results_shown: bool
+    members: int | None = None
+    close_offer_message_id: int | None = None
+    results_message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RoundItem:
-    """A touchpoint as a spoke of one round: its spoke number and its text."""
+    """A touchpoint as a spoke of one round: its place on the wheel (`position`, from 1),
+    its number from /list (`number`, the one people see everywhere) and its text."""
 
     position: int
     touchpoint_id: int
-    list_number: int
+    number: int
     text: str
     stage: Stage
 
@@ -129,6 +134,7 @@ class PlanItem:
     position: int
     criterion: Criterion
     action: str
+    number: int
     owner_id: int | None
     due_date: str | None
     done_at: datetime | None

@@ -68,6 +68,7 @@ def workshop(row: Row) -> Workshop:
         started_at=moment(row["started_at"]),
         deadline=from_iso(row["deadline"]),
         ended_at=from_iso(row["ended_at"]),
+        round_seconds=row["round_seconds"],
     )
 
 
@@ -109,6 +110,9 @@ def round_(row: Row) -> Round:
         closed_at=from_iso(row["closed_at"]),
         message_id=row["message_id"],
         results_shown=bool(row["results_shown"]),
+        members=row["members"],
+        close_offer_message_id=row["close_offer_message_id"],
+        results_message_id=row["results_message_id"],
     )
 
 
@@ -116,7 +120,7 @@ def round_item(row: Row) -> RoundItem:
     return RoundItem(
         position=row["position"],
         touchpoint_id=row["touchpoint_id"],
-        list_number=row["list_number"],
+        number=row["number"],
         text=row["text"],
         stage=Stage(row["stage"]),
     )
@@ -152,6 +156,7 @@ def plan_item(row: Row) -> PlanItem:
         position=row["position"],
         criterion=Criterion(row["criterion"]),
         action=row["action"],
+        number=row["number"],
         owner_id=row["owner_id"],
         due_date=row["due_date"],
         done_at=from_iso(row["done_at"]),

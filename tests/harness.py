@@ -19,6 +19,7 @@ from aiogram.methods import (
     EditMessageText,
     GetChatAdministrators,
     GetChatMember,
+    GetChatMemberCount,
     GetMe,
     SendDocument,
     SendMessage,
@@ -123,7 +124,19 @@ class RecordingSession(BaseSession):
             ]
         elif isinstance(method, GetChatMember):
             result = self._member(int(method.chat_id), method.user_id)
+        elif isinstance(method, GetChatMemberCount):
+            result = self.member_count(int(method.chat_id))
         return result  # type: ignore[no-any-return]
+
+    def member_count(self, chat_id: int) -> int:
+        """Admins and members of the chat, and the bot itself, as Telegram counts them."""
+        people = set(self.admins.get(chat_id, set()))
+        people |= {
+            uid
+            for (cid, uid), status in self.members.items()
+            if cid == chat_id and status in ("member", "administrator")
+        }
+        return len(people) + 1
 
     def _member(self, chat_id: int, user_id: int) -> Any:
         user = User(id=user_id, is_bot=False, first_name=f"U{user_id}")

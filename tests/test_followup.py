@@ -36,25 +36,28 @@ def last(team: Team) -> str:
 
 async def test_plan_owner_due_done(team: Team) -> None:
     await team.h.say(team.bob, team.chat, "/plan")
-    assert "1. <b>Phone line</b>" in last(team) and "no owner or date yet" in last(team)
-    await team.h.say(team.alice, team.chat, "/assign 1 @bob")
-    assert "Item 1 goes to @bob" in last(team)
-    await team.h.say(team.alice, team.chat, "/assign 2 @nobody")
+    assert "2. <b>Phone line</b>" in last(team) and "no owner or date yet" in last(team)
+    await team.h.say(team.alice, team.chat, "/assign 2 @bob")
+    assert "Item 2 goes to @bob" in last(team)
+    await team.h.say(team.alice, team.chat, "/assign 3 @nobody")
     assert "I have not seen @nobody" in last(team)
     carol_msg = Message(message_id=999, date=NOW, chat=team.chat, from_user=team.carol, text="hi")
-    await team.h.say(team.alice, team.chat, "/assign 2", reply_to=carol_msg)
-    assert "Item 2 goes to @carol" in last(team)
-    await team.h.say(team.alice, team.chat, "/due 1 01.01.2020")
+    await team.h.say(team.alice, team.chat, "/assign 3", reply_to=carol_msg)
+    assert "Item 3 goes to @carol" in last(team)
+    await team.h.say(team.alice, team.chat, "/due 2 01.01.2020")
     assert "in the past" in last(team)
-    await team.h.say(team.alice, team.chat, "/due 1 someday")
+    await team.h.say(team.alice, team.chat, "/due 2 someday")
     assert "could not read that date" in last(team)
     await team.h.say(team.alice, team.chat, "/due 9 2w")
     assert "no plan item 9" in last(team)
-    await team.h.say(team.carol, team.chat, "/due 1 2w")
+    # Items take the numbers of /list: 1 (Website chat) is on the list but not on the plan.
+    await team.h.say(team.alice, team.chat, "/done 1")
+    assert "no plan item 1" in last(team)
+    await team.h.say(team.carol, team.chat, "/due 2 2w")
     assert "Only the facilitator" in last(team)
-    await team.h.say(team.alice, team.chat, "/due 1 2w")
+    await team.h.say(team.alice, team.chat, "/due 2 2w")
     assert "due on" in last(team)
-    await team.h.say(team.bob, team.chat, "/done 1")  # the owner may close their own item
+    await team.h.say(team.bob, team.chat, "/done 2")  # the owner may close their own item
     _, items = await follow(team).plan(team.chat.id)
     assert items[0].owner_id == team.bob.id and items[0].done_at is not None
     assert items[1].owner_id == team.carol.id and items[0].due_date is not None
@@ -63,8 +66,8 @@ async def test_plan_owner_due_done(team: Team) -> None:
 
 
 async def test_due_reminders_reach_owner_and_group_once(team: Team) -> None:
-    await team.h.say(team.alice, team.chat, "/assign 1 @bob")
-    await team.h.say(team.alice, team.chat, "/due 1 0d")
+    await team.h.say(team.alice, team.chat, "/assign 2 @bob")
+    await team.h.say(team.alice, team.chat, "/due 2 0d")
     jobs = [j for j in await team.h.ctx.store.jobs.pending() if j.kind is JobKind.DUE_REMINDER]
     assert len(jobs) == 1 and jobs[0].ref_id == team.chat.id
     before_group = len(team.h.session.sent(team.chat.id))
@@ -72,7 +75,7 @@ async def test_due_reminders_reach_owner_and_group_once(team: Team) -> None:
     await follow(team).due_reminders(team.chat.id)  # a repeated job: nothing more
     group = team.h.session.sent(team.chat.id)[before_group:]
     private = [m for m in team.h.session.sent(team.bob.id) if "Due today" in m.text]
-    assert len(group) == 1 and "Due today: 1. Phone line (@bob)" in group[0].text
+    assert len(group) == 1 and "Due today: 2. Phone line (@bob)" in group[0].text
     assert len(private) == 1 and "Phone line" in private[0].text
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from aiogram.types import Chat, Message, User
 
+from bot.config import Config
 from bot.domain import CRITERIA, Criterion, Phase, RoundStatus
 from bot.services.rating import RatingService
 from bot.views.callbacks import RateAction, RateOp, ReviewAction, ReviewOp, RoundAction, RoundOp
 from storage.models import Round, Workshop
-from tests.harness import Harness, group_chat, make_user, private_chat
+from tests.harness import Harness, group_chat, make_harness, make_user, private_chat
 
 NOW = datetime.now(UTC)
 
@@ -84,7 +86,7 @@ async def test_shortlist_and_rate_opens_a_round_with_a_private_link(team: Team) 
     ws, rnd = await team.open_round()
     assert rnd.status is RoundStatus.OPEN and rnd.number == 1
     message = team.h.session.sent(team.chat.id)[-1]
-    assert "Rating round 1" in message.text and "0 of 3 done" in message.text
+    assert "Rating round 1" in message.text and "0 of 3 members done" in message.text
     markup = message.method.reply_markup  # type: ignore[attr-defined]
     url = markup.inline_keyboard[0][0].url
     assert url == f"https://t.me/touchwheel_bot?start=r_{rnd.token}"
@@ -274,3 +276,65 @@ async def test_reminders_name_the_unfinished_and_skip_who_blocked_the_bot(team: 
     await team.rating.remind(rnd.id)  # the second reminder does not try Carol again
     assert len(team.h.session.sent(team.carol.id)) == attempts
     assert len([m for m in team.h.session.sent(team.bob.id) if "not finished yet" in m.text]) == 2
+
+
+async def test_a_member_without_ideas_is_waited_for_and_counted(team: Team) -> None:
+    dave = make_user("Dave")
+    team.h.session.members[(team.chat.id, dave.id)] = "member"
+    _, rnd = await team.open_round()
+    for user in (team.alice, team.bob, team.carol):
+        await team.rate_everything(user, rnd, [5] * 9)
+    still = await team.h.ctx.store.rounds.get(rnd.id)
+    assert still is not None and still.status is RoundStatus.OPEN and still.members == 4
+    offers = [m for m in team.h.session.sent(team.chat.id) if "Everyone who started" in m.text]
+    assert len(offers) == 1 and "3 of 4 members done" in offers[0].text
+    await team.rating.remind(rnd.id)
+    line = team.h.session.sent(team.chat.id)[-1].text
+    assert "1 member has not started yet" in line and "Still to finish" not in line
+    await team.rate_everything(dave, rnd, [9] * 9)
+    closed = await team.h.ctx.store.rounds.get(rnd.id)
+    assert closed is not None and closed.status is RoundStatus.CLOSED
+    assert len([m for m in team.h.session.sent(team.chat.id) if "Everyone who" in m.text]) == 1
+    ratings = await team.h.ctx.store.rounds.ratings(rnd.id)
+    assert {r.rater_id for r in ratings} == {team.alice.id, team.bob.id, team.carol.id, dave.id}
+
+
+async def test_closing_tidies_every_wizard_and_links_the_results(team: Team) -> None:
+    _, rnd = await team.open_round()
+    await team.rate_everything(team.bob, rnd, [5] * 9)
+    carol_wizard = await team.open_wizard(team.carol, rnd)
+    await team.tap(team.carol, carol_wizard, rnd, RateOp.VALUE, 0, 3)  # carol is mid-way
+    await team.rating.close(rnd.id, show_anyway=True)
+    closed = await team.h.ctx.store.rounds.get(rnd.id)
+    assert closed is not None and closed.results_message_id is not None
+    link = f"https://t.me/c/{str(team.chat.id)[4:]}/{closed.results_message_id}"
+    for user in (team.bob, team.carol):
+        rater = await team.h.ctx.store.rounds.rater(rnd.id, user.id)
+        assert rater is not None
+        edits = [
+            m
+            for m in team.h.session.of(EditMessageText)
+            if m.chat_id == user.id and m.message_id == rater.wizard_message_id
+        ]
+        assert "The round is closed" in str(edits[-1].text) and edits[-1].reply_markup is None
+        lines = [m.text for m in team.h.session.sent(user.id) if "are out" in m.text]
+        assert len(lines) == 1 and link in lines[0]
+
+
+async def test_the_rate_button_keeps_the_duration_of_rate(config: Config, tmp_path: Path) -> None:
+    small = config.model_copy(
+        update={"workshop": config.workshop.model_copy(update={"max_touchpoints": 3})}
+    )
+    harness = await make_harness(small, str(tmp_path / "small.sqlite3"))
+    team = Team(harness)
+    ws = await team.workshop_in_review("Website chat\nPhone line\nInvoice email")
+    await harness.say(team.alice, team.chat, "/rate 15m")
+    assert "Shortlist for the wheel" in harness.session.sent(team.chat.id)[-1].text
+    button = Message(message_id=1, date=NOW, chat=team.chat, text="shortlist")
+    await harness.click(team.alice, button, ReviewAction(op=ReviewOp.RATE, ws=ws.id).pack())
+    (rnd,) = await harness.ctx.store.rounds.for_workshop(ws.id)
+    assert abs((rnd.deadline - rnd.opened_at).total_seconds() - 15 * 60) <= 2
+    after = await harness.ctx.store.workshops.get(ws.id)
+    assert after is not None and after.round_seconds is None  # used up by the round
+    await harness.ctx.scheduler.shutdown()
+    await harness.ctx.store.close()

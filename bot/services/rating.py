@@ -10,17 +10,19 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.core.clock import format_local
+from bot.core.progress import RoundProgress
 from bot.core.wizard import next_open, step_for, step_of, total_steps
 from bot.domain import CRITERIA, JobKind, RoundStatus, Stage
 from bot.scheduler import job_key
 from bot.services.results import ResultsService
 from bot.services.settings import ChatSettings
 from bot.services.steering import GROUP_ANONYMOUS_BOT_ID, Steering
-from bot.services.telegram import edit_text, send_private
+from bot.services.telegram import drop_buttons, edit_text, send_private
 from bot.services.updater import MessageUpdater
 from bot.views import rating as views
 from bot.views.callbacks import RateAction, RateOp
-from bot.views.common import LINK_INVALID, mention
+from bot.views.common import LINK_INVALID, mention, message_link
 from storage.db import utcnow
 from storage.models import Round, Workshop
 
@@ -58,16 +60,25 @@ class RatingService:
     # --- opening -----------------------------------------------------------------------
 
     async def open_round(self, ws: Workshop, length: timedelta | None = None) -> Round | None:
-        """A new round on the shortlisted touchpoints, grouped by stage; None if one is open."""
+        """A new round on the shortlisted touchpoints, grouped by stage; None if one is open.
+
+        Without `length`, the one asked for with /rate before the shortlist, else the default.
+        """
         store = self.ctx.store
         touchpoints = [tp for tp in await store.touchpoints.live(ws.id) if tp.shortlisted]
         if not touchpoints:
             return None
         touchpoints.sort(key=lambda tp: (_STAGE_ORDER[tp.stage], tp.number))
+        if length is None and ws.round_seconds:
+            length = timedelta(seconds=ws.round_seconds)
         length = length or timedelta(minutes=self.ctx.config.workshop.rating_minutes)
         deadline = utcnow() + length
         rnd = await store.rounds.open(
-            ws.id, secrets.token_urlsafe(12), deadline, [tp.id for tp in touchpoints]
+            ws.id,
+            secrets.token_urlsafe(12),
+            deadline,
+            [tp.id for tp in touchpoints],
+            await self.steering.member_count(ws.chat_id),
         )
         if rnd is None:
             return None
@@ -98,46 +109,69 @@ class RatingService:
         rounds = await self.ctx.store.rounds.for_workshop(ws.id)
         return next((r for r in rounds if r.status is RoundStatus.OPEN), None)
 
-    async def expected(self, rnd: Round) -> tuple[set[int], set[int]]:
-        """(who is expected to rate, who finished): the facilitator, named contributors and
-        everyone who started."""
+    async def progress_of(self, rnd: Round, chat_id: int) -> RoundProgress:
+        """Who started and finished, against the group's members (counted at most every few
+        minutes; the last count is kept with the round, so a restart changes nothing)."""
+        members = await self.steering.member_count(chat_id)
+        if members is None:
+            members = rnd.members
+        elif members != rnd.members:
+            await self.ctx.store.rounds.set_members(rnd.id, members)
         raters = await self.ctx.store.rounds.raters(rnd.id)
-        contributors = set(await self.ctx.store.touchpoints.contributors(rnd.workshop_id))
+        return RoundProgress(
+            members=members,
+            started=frozenset(r.user_id for r in raters),
+            finished=frozenset(r.user_id for r in raters if r.finished_at is not None),
+        )
+
+    async def to_name(self, rnd: Round, progress: RoundProgress) -> list[int]:
+        """Who a reminder names in the group: the facilitator, the named contributors and
+        everyone who started, unless they finished."""
+        known = set(await self.ctx.store.touchpoints.contributors(rnd.workshop_id))
         ws = await self.ctx.store.workshops.get(rnd.workshop_id)
         if ws is not None:
-            contributors.add(ws.facilitator_id)
-        contributors.discard(GROUP_ANONYMOUS_BOT_ID)
-        expected = contributors | {r.user_id for r in raters}
-        finished = {r.user_id for r in raters if r.finished_at is not None}
-        return expected, finished
+            known.add(ws.facilitator_id)
+        known.discard(GROUP_ANONYMOUS_BOT_ID)
+        return sorted((known | progress.started) - progress.finished)
 
     # --- the group's round message --------------------------------------------------------
 
-    async def round_view(self, rnd: Round, ws: Workshop) -> views.View:
+    async def round_view(
+        self, rnd: Round, ws: Workshop, progress: RoundProgress | None = None
+    ) -> views.View:
         items = await self.ctx.store.rounds.items(rnd.id)
-        expected, finished = await self.expected(rnd)
+        progress = progress or await self.progress_of(rnd, ws.chat_id)
         zone = await self.settings.zone(ws.chat_id)
         with self.ctx.speaking(ws.locale):
             return views.round_message(
-                rnd,
-                ws,
-                len(items),
-                (len(finished), len(expected)),
-                zone,
-                utcnow(),
-                self.rate_url(rnd),
+                rnd, ws, len(items), progress, zone, utcnow(), self.rate_url(rnd)
+            )
+
+    async def offer_view(self, rnd: Round, ws: Workshop, progress: RoundProgress) -> views.View:
+        """The facilitator's "Close now" offer, with the progress as it is now."""
+        zone = await self.settings.zone(ws.chat_id)
+        facilitator = await self.ctx.store.users.get(ws.facilitator_id)
+        name = facilitator.full_name if facilitator else str(ws.facilitator_id)
+        with self.ctx.speaking(ws.locale):
+            return views.close_offer(
+                rnd, progress, format_local(rnd.deadline, zone), mention(ws.facilitator_id, name)
             )
 
     async def render(self, round_id: int) -> None:
-        """Edit the round's group message to show its progress now."""
+        """Edit the round's group message, and the close offer if one was made, to show the
+        progress now."""
         rnd = await self.ctx.store.rounds.get(round_id)
         if rnd is None or rnd.message_id is None:
             return
         ws = await self.ctx.store.workshops.get(rnd.workshop_id)
         if ws is None:
             return
-        text, markup = await self.round_view(rnd, ws)
+        progress = await self.progress_of(rnd, ws.chat_id)
+        text, markup = await self.round_view(rnd, ws, progress)
         await edit_text(self.ctx.bot, ws.chat_id, rnd.message_id, text, markup)
+        if rnd.close_offer_message_id and rnd.status is RoundStatus.OPEN:
+            text, markup = await self.offer_view(rnd, ws, progress)
+            await edit_text(self.ctx.bot, ws.chat_id, rnd.close_offer_message_id, text, markup)
 
     # --- the wizard ----------------------------------------------------------------------
 
@@ -238,29 +272,49 @@ class RatingService:
         return found
 
     async def mark_finished(self, rnd: Round, user_id: int) -> None:
+        """A rater answered every step: close when the whole group is done, or offer the
+        facilitator to close when everyone who started is."""
         rater = await self.ctx.store.rounds.rater(rnd.id, user_id)
         if rater is None or rater.finished_at is not None:
             return
         await self.ctx.store.rounds.set_finished(rnd.id, user_id, True)
         self.progress.touch(rnd.id)
-        expected, finished = await self.expected(rnd)
-        enough = len(finished) >= self.ctx.config.workshop.min_raters
-        if expected <= finished and enough:
+        ws = await self.ctx.store.workshops.get(rnd.workshop_id)
+        if ws is None:
+            return
+        progress = await self.progress_of(rnd, ws.chat_id)
+        min_raters = self.ctx.config.workshop.min_raters
+        if progress.closes_by_itself(min_raters):
             await self.close(rnd.id)
+        elif progress.offers_close(min_raters) and await self.ctx.store.rounds.offer_close(rnd.id):
+            await self.offer_close(rnd, ws, progress)
+
+    async def offer_close(self, rnd: Round, ws: Workshop, progress: RoundProgress) -> None:
+        """The one "Close now" for the facilitator, under the round's message."""
+        text, markup = await self.offer_view(rnd, ws, progress)
+        sent = await self.ctx.bot.send_message(
+            ws.chat_id,
+            text,
+            reply_markup=markup,
+            reply_to_message_id=rnd.message_id,
+            allow_sending_without_reply=True,
+        )
+        await self.ctx.store.rounds.set_close_offer(rnd.id, sent.message_id)
 
     # --- reminders and closing -------------------------------------------------------------
 
     async def remind(self, round_id: int) -> None:
-        """Job: one group line naming who has not finished, and a private nudge."""
+        """Job: one group line naming who has not finished and counting who has not started,
+        and a private nudge to everyone who started and did not finish."""
         rnd = await self.ctx.store.rounds.get(round_id)
         if rnd is None or rnd.status is not RoundStatus.OPEN:
             return
         ws = await self.ctx.store.workshops.get(rnd.workshop_id)
         if ws is None:
             return
-        expected, finished = await self.expected(rnd)
-        missing = sorted(expected - finished)
-        if not missing:
+        progress = await self.progress_of(rnd, ws.chat_id)
+        missing = await self.to_name(rnd, progress)
+        if not missing and not progress.not_started:
             return
         users = await self.ctx.store.users.many(missing)
         left = max(rnd.deadline - utcnow(), timedelta())
@@ -268,16 +322,17 @@ class RatingService:
             names = ", ".join(
                 mention(uid, users[uid].full_name if uid in users else str(uid)) for uid in missing
             )
+            text, markup = views.reminder(left, ws.locale, names, progress, self.rate_url(rnd))
             await self.ctx.bot.send_message(
                 ws.chat_id,
-                views.reminder_text(left, ws.locale, names),
+                text,
+                reply_markup=markup,
                 reply_to_message_id=rnd.message_id,
                 allow_sending_without_reply=True,
             )
-        started = {r.user_id for r in await self.ctx.store.rounds.raters(rnd.id)}
-        for uid in missing:
+        for uid in sorted(progress.rating_now):
             user = users.get(uid)
-            if uid not in started or user is None or user.blocked_bot:
+            if user is None or user.blocked_bot:
                 continue
             locale = self.ctx.locale_for(user.language_code)
             with self.ctx.speaking(locale):
@@ -318,7 +373,36 @@ class RatingService:
         )
         await self.progress.flush(rnd.id)
         await self.results.publish(rnd.id)
+        await self.tidy_up(rnd.id)
         return True
+
+    async def tidy_up(self, round_id: int) -> None:
+        """After the results: the close offer loses its button, every rater's wizard becomes
+        their closed summary, and each rater gets one private line linking to the results."""
+        store = self.ctx.store
+        rnd = await store.rounds.get(round_id)
+        ws = await store.workshops.get(rnd.workshop_id) if rnd else None
+        if rnd is None or ws is None:
+            return
+        if rnd.close_offer_message_id:
+            await drop_buttons(self.ctx.bot, ws.chat_id, rnd.close_offer_message_id)
+        raters = await store.rounds.raters(rnd.id)
+        users = await store.users.many([r.user_id for r in raters])
+        chat = await store.chats.get(ws.chat_id)
+        link = message_link(ws.chat_id, rnd.results_message_id)
+        for rater in raters:
+            user = users.get(rater.user_id)
+            if user is None or user.blocked_bot:
+                continue
+            with self.ctx.speaking(self.ctx.locale_for(user.language_code)):
+                if rater.wizard_message_id is not None:
+                    text, markup = await self.wizard_view(rnd, ws, rater.user_id, None)
+                    await edit_text(
+                        self.ctx.bot, rater.user_id, rater.wizard_message_id, text, markup
+                    )
+                line = views.results_ready(rnd, ws.topic or (chat.title if chat else ""), link)
+                if await send_private(self.ctx.bot, rater.user_id, line) is None:
+                    await store.users.mark_blocked(rater.user_id)
 
     async def extend(self, rnd: Round, extra: timedelta) -> Round:
         deadline = max(rnd.deadline, utcnow()) + extra

@@ -87,7 +87,8 @@ class ResultsService:
             return
         results = await self.compute(rnd)
         await self.ctx.store.plans.replace(results.ws.id, rnd.id, self.plan_entries(results))
-        await self.post(results)
+        message_id = await self.post(results)
+        await self.ctx.store.rounds.set_results_message(rnd.id, message_id)
 
     def plan_entries(self, results: Results) -> list[tuple[int, Criterion, str]]:
         """Weak spokes, weakest first (at least one), each with its playbook action."""
@@ -115,16 +116,18 @@ class ResultsService:
         owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
         return plan, owners
 
-    async def post(self, results: Results) -> None:
-        """The wheel, the ranking and the plan, in the workshop's language."""
+    async def post(self, results: Results) -> int:
+        """The wheel, the ranking and the plan, in the workshop's language; the wheel's
+        message id."""
         ws = results.ws
         plan, owners = await self.plan(results)
         with self.ctx.speaking(ws.locale):
             text = caption(results)
             lines = [*table_lines(results), "", *plan_lines(results, plan, owners)]
         png = await self.wheel_png(results)
-        await self.ctx.bot.send_photo(
+        wheel = await self.ctx.bot.send_photo(
             ws.chat_id, BufferedInputFile(png, "wheel.png"), caption=text
         )
         for chunk in chunk_lines(lines):
             await self.ctx.bot.send_message(ws.chat_id, chunk)
+        return wheel.message_id

@@ -71,7 +71,8 @@ class ReviewService:
     # --- shortlist and rating ------------------------------------------------------------------
 
     async def offer_shortlist(self, ws: Workshop, length: timedelta | None = None) -> None:
-        """Short lists go straight to rating; long ones get the shortlist keyboard first."""
+        """Short lists go straight to rating; long ones get the shortlist keyboard first, and
+        the round it opens keeps `length`."""
         store = self.ctx.store
         touchpoints = await store.touchpoints.live(ws.id)
         if not touchpoints:
@@ -82,6 +83,8 @@ class ReviewService:
             await store.touchpoints.set_shortlist(ws.id, [tp.id for tp in touchpoints])
             await self.rating.open_round(ws, length)
             return
+        seconds = int(length.total_seconds()) if length else None
+        await store.workshops.set_round_seconds(ws.id, seconds)
         if not any(tp.shortlisted for tp in touchpoints):
             ranked = sorted(touchpoints, key=lambda tp: (-tp.votes, tp.number))[: self.limit]
             await store.touchpoints.set_shortlist(ws.id, [tp.id for tp in ranked])

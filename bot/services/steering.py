@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.enums import ChatMemberStatus
@@ -14,6 +16,7 @@ from storage.models import Workshop
 # Telegram's stand-in sender for anonymous group admins.
 GROUP_ANONYMOUS_BOT_ID = 1087968824
 ADMIN_CACHE_SECONDS = 300.0
+T = TypeVar("T")
 _MEMBER = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
 
 
@@ -25,24 +28,48 @@ def sender_id(message: Message) -> int:
 
 
 class Steering:
-    """getChatAdministrators remembered per chat for a few minutes, and the checks on it."""
+    """A group's admins and its member count, each remembered per chat for a few minutes,
+    and the checks on them."""
 
     def __init__(self, bot: Bot, ttl: float = ADMIN_CACHE_SECONDS) -> None:
         self._bot = bot
         self._ttl = ttl
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
+        self._counts: dict[int, tuple[float, int | None]] = {}
 
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        cached = self._admins.get(chat_id)
+    async def _cached(
+        self,
+        cache: dict[int, tuple[float, T]],
+        chat_id: int,
+        fetch: Callable[[], Awaitable[T]],
+        fallback: T,
+    ) -> T:
+        """`fetch()` at most once per chat within the TTL; on an API error the last value
+        (or `fallback`) stands."""
+        cached = cache.get(chat_id)
         if cached and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
         try:
-            members = await self._bot.get_chat_administrators(chat_id)
+            value = await fetch()
         except TelegramAPIError:
-            return cached[1] if cached else frozenset()
-        ids = frozenset(m.user.id for m in members)
-        self._admins[chat_id] = (time.monotonic(), ids)
-        return ids
+            return cached[1] if cached else fallback
+        cache[chat_id] = (time.monotonic(), value)
+        return value
+
+    async def admins(self, chat_id: int) -> frozenset[int]:
+        async def fetch() -> frozenset[int]:
+            members = await self._bot.get_chat_administrators(chat_id)
+            return frozenset(m.user.id for m in members)
+
+        return await self._cached(self._admins, chat_id, fetch, frozenset())
+
+    async def member_count(self, chat_id: int) -> int | None:
+        """The group's human members: getChatMemberCount minus the bot; None when unknown."""
+
+        async def fetch() -> int | None:
+            return max(await self._bot.get_chat_member_count(chat_id) - 1, 0)
+
+        return await self._cached(self._counts, chat_id, fetch, None)
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
         if user_id == GROUP_ANONYMOUS_BOT_ID:

@@ -31,6 +31,15 @@ async def edit_text(
     return True
 
 
+async def drop_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Take a message's buttons away; a message already without them is fine."""
+    try:
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            log.warning("cannot drop buttons of %s/%s: %s", chat_id, message_id, exc.message)
+
+
 async def send_private(
     bot: Bot, user_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:

@@ -58,10 +58,12 @@ class RateAction(CallbackData, prefix="rt"):
 class RoundOp(StrEnum):
     EXTEND = "x"
     SHOW = "s"
+    CLOSE = "c"
 
 
 class RoundAction(CallbackData, prefix="rd"):
-    """The facilitator's answer when too few people rated."""
+    """The facilitator's buttons on a round: close it now; when too few people rated,
+    more time or the results anyway."""
 
     op: RoundOp
     r: int

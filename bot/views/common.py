@@ -31,6 +31,15 @@ def mention(user_id: int, name: str) -> str:
     return f'<a href="tg://user?id={user_id}">{escape(name)}</a>'
 
 
+def message_link(chat_id: int, message_id: int | None) -> str | None:
+    """A t.me link to a message of a supergroup (members can open it); None for basic groups,
+    whose messages have no links."""
+    digits = str(chat_id)
+    if message_id is None or not digits.startswith("-100"):
+        return None
+    return f"https://t.me/c/{digits[4:]}/{message_id}"
+
+
 def user_label(user: User) -> str:
     return f"@{user.username}" if user.username else user.full_name
 

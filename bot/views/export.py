@@ -52,7 +52,7 @@ def touchpoints_csv(
         owner = owners.get(entry.owner_id) if entry and entry.owner_id else None
         writer.writerow(
             [
-                item.position,
+                item.number,
                 item.text,
                 item.stage.value,
                 *(_num(spoke.criteria[c].mean) for c in CRITERIA),
@@ -85,7 +85,7 @@ def answers_csv(results: Results) -> bytes:
         writer.writerow(
             [
                 alias,
-                item.position,
+                item.number,
                 item.text,
                 answer.criterion.value,
                 "" if answer.value is None else answer.value,
@@ -124,7 +124,7 @@ def report(results: Results, plan: Sequence[PlanItem]) -> str:
         cells = " | ".join(_num(spoke.criteria[c].mean, 1) for c in CRITERIA)
         flag = " ⚠" if spoke.disagreement else ""
         lines.append(
-            f"| {ranked.position} | {ranked.text.replace('|', '/')}{flag} | {cells} | "
+            f"| {ranked.number} | {ranked.text.replace('|', '/')}{flag} | {cells} | "
             f"{_num(spoke.overall, 1)} | {spoke.raters} |"
         )
     lines += ["", "## " + _("Action plan"), ""]
@@ -132,7 +132,7 @@ def report(results: Results, plan: Sequence[PlanItem]) -> str:
         item = by_id.get(entry.touchpoint_id)
         if item is not None:
             lines.append(
-                f"{entry.position}. **{item.text}** ({criterion_name(entry.criterion)})"
+                f"- **{entry.number}. {item.text}** ({criterion_name(entry.criterion)})"
                 f": {entry.action}"
             )
     return "\n".join(lines) + "\n"

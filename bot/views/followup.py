@@ -27,7 +27,7 @@ def plan_text(
         status = owner_due_text(item, owners)
         if item.due_date and item.due_date < today and item.done_at is None:
             status += " " + _("⏰ overdue")
-        lines.append(f"{item.position}. <b>{escape(texts.get(item.touchpoint_id, '?'))}</b>")
+        lines.append(f"{item.number}. <b>{escape(texts.get(item.touchpoint_id, '?'))}</b>")
         lines.append(f"   → {escape(item.action)}")
         lines.append("   " + (status or _("no owner or date yet")))
     return "\n".join(lines)
@@ -38,7 +38,7 @@ def due_today_group(
 ) -> str:
     """One group line for everything due today."""
     listed = "; ".join(
-        f"{i.position}. {escape(shorten(texts.get(i.touchpoint_id, '?'), 40))}"
+        f"{i.number}. {escape(shorten(texts.get(i.touchpoint_id, '?'), 40))}"
         + (
             f" ({escape(user_label(owners[i.owner_id]))})"
             if i.owner_id is not None and i.owner_id in owners
@@ -59,7 +59,7 @@ def reevaluation_lines(open_items: Sequence[PlanItem], texts: Mapping[int, str])
     """Posted under a scheduled round: what the plan still has open."""
     lines = [_("🔁 Scheduled re-evaluation. Open plan items:")]
     lines += [
-        f"{i.position}. {escape(shorten(texts.get(i.touchpoint_id, '?'), 50))} → "
+        f"{i.number}. {escape(shorten(texts.get(i.touchpoint_id, '?'), 50))} → "
         f"{escape(shorten(i.action, 90))}"
         for i in open_items
     ]
@@ -90,11 +90,11 @@ def schedule_current(spec: str) -> str:
 
 
 def history_series(computed: Sequence[Results]) -> Trend:
-    """Touchpoint id -> (its first name, its overall score in each round)."""
+    """Touchpoint id -> (its number and first name, its overall score in each round)."""
     names: dict[int, str] = {}
     for res in computed:
         for item in res.items:
-            names.setdefault(item.touchpoint_id, item.text)
+            names.setdefault(item.touchpoint_id, f"{item.number}. {item.text}")
     return {
         tp: (
             name,

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.clock import format_left, format_local
+from bot.core.progress import RoundProgress
 from bot.core.text import shorten
 from bot.core.wizard import progress_bar, step_for, step_of, total_steps
 from bot.domain import CRITERIA, Criterion, RoundStatus
@@ -47,15 +48,13 @@ def round_message(
     rnd: Round,
     ws: Workshop,
     spokes: int,
-    progress: tuple[int, int],
+    progress: RoundProgress,
     zone: str,
     now: datetime,
     rate_url: str,
 ) -> View:
-    """The group's message for a round: what to do, until when, how many are done.
-
-    `progress` is (finished, expected)."""
-    done, expected = progress
+    """The group's message for a round: what to do, until when, how many members are done;
+    while it is open, the private link and the facilitator's "Close now"."""
     title = _("⭐ <b>Rating round {n}</b>").format(n=rnd.number)
     if ws.topic:
         title += f": {escape(ws.topic)}"
@@ -75,11 +74,60 @@ def round_message(
         )
     else:
         lines.append(_("🔒 Closed."))
-    lines.append(_("👥 {done} of {expected} done").format(done=done, expected=max(expected, done)))
-    markup = None
-    if rnd.status is RoundStatus.OPEN:
-        markup = rate_button(rate_url, _("⭐ Rate privately"))
-    return "\n".join(lines), markup
+    lines.append(done_line(progress))
+    if rnd.status is not RoundStatus.OPEN:
+        return "\n".join(lines), None
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("⭐ Rate privately"), url=rate_url)
+    _close_button(builder, rnd)
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
+
+
+def done_line(progress: RoundProgress) -> str:
+    """ "👥 4 of 6 members done · 1 rating now"."""
+    size = progress.group_size
+    if size is None:
+        line = _("👥 {done} done").format(done=progress.done)
+    else:
+        line = _("👥 {done} of {members} members done").format(done=progress.done, members=size)
+    rating_now = len(progress.rating_now)
+    if rating_now:
+        line += " · " + _("{n} rating now").format(n=rating_now)
+    return line
+
+
+def _close_button(builder: InlineKeyboardBuilder, rnd: Round) -> None:
+    """The facilitator's "Close now" (anyone may tap it; only they are obeyed)."""
+    builder.button(text=_("🏁 Close now"), callback_data=RoundAction(op=RoundOp.CLOSE, r=rnd.id))
+
+
+def close_offer(rnd: Round, progress: RoundProgress, end: str, facilitator: str) -> View:
+    """Everyone who started is done, members are missing: the facilitator's one tap. Kept
+    up to date while the round runs, so it may also say that someone is rating now."""
+    if progress.rating_now:
+        text = _("{done}. {facilitator}, close round {n} now, or wait until {end}.")
+    else:
+        text = _(
+            "✅ Everyone who started has finished: {done}. {facilitator}, close round {n} "
+            "now, or wait for the others until {end}."
+        )
+    text = text.format(done=done_line(progress), facilitator=facilitator, n=rnd.number, end=end)
+    builder = InlineKeyboardBuilder()
+    _close_button(builder, rnd)
+    return text, builder.as_markup()
+
+
+def results_ready(rnd: Round, where: str, link: str | None) -> str:
+    """The private line to each rater once the results are out."""
+    if link is None:
+        return _("📊 The results of rating round {n} are out in {chat}. Thank you!").format(
+            n=rnd.number, chat=escape(where)
+        )
+    return _(
+        '📊 The results of rating round {n} are out in {chat}: <a href="{link}">open them</a>. '
+        "Thank you!"
+    ).format(n=rnd.number, chat=escape(where), link=link)
 
 
 def _title(ws: Workshop) -> str:
@@ -100,7 +148,7 @@ def wizard_step(
     lines = [
         _title(ws),
         _("Touchpoint {k} of {n}:").format(k=index + 1, n=len(items)),
-        f"<b>{item.list_number}. {escape(item.text)}</b>",
+        f"<b>{item.number}. {escape(item.text)}</b>",
         "",
         f"<b>{criterion_name(criterion)}</b>: {criterion_hint(criterion)}",
         "",
@@ -127,9 +175,7 @@ def wizard_summary(rnd: Round, ws: Workshop, items: Sequence[RoundItem], answers
         for criterion in CRITERIA:
             value = answers.get((item.touchpoint_id, criterion))
             values.append("—" if value is None else str(value))
-        lines.append(
-            f"{item.list_number}. {escape(shorten(item.text, 60))}: " + " · ".join(values)
-        )
+        lines.append(f"{item.number}. {escape(shorten(item.text, 60))}: " + " · ".join(values))
     lines.append("")
     lines.append(_("Order: simplicity · convenience · response speed; — means skipped."))
     if rnd.status is not RoundStatus.OPEN:
@@ -139,7 +185,7 @@ def wizard_summary(rnd: Round, ws: Workshop, items: Sequence[RoundItem], answers
     builder = InlineKeyboardBuilder()
     for index, item in enumerate(items):
         builder.button(
-            text=f"✏️ {item.list_number}",
+            text=f"✏️ {item.number}",
             callback_data=RateAction(
                 op=RateOp.CHANGE, r=rnd.id, s=step_for(index, Criterion.SIMPLICITY)
             ),
@@ -148,11 +194,22 @@ def wizard_summary(rnd: Round, ws: Workshop, items: Sequence[RoundItem], answers
     return "\n".join(lines), builder.as_markup()
 
 
-def reminder_text(left: timedelta, locale: str, names: str) -> str:
-    """The group line naming who has not finished."""
-    return _("⏳ Rating closes in {left}. Still to finish: {names}").format(
-        left=format_left(left, locale), names=names
-    )
+def reminder(
+    left: timedelta, locale: str, names: str, progress: RoundProgress, rate_url: str
+) -> View:
+    """The group line: who has not finished, how many members have not started."""
+    lines = [_("⏳ Rating closes in {left}.").format(left=format_left(left, locale))]
+    if names:
+        lines.append(_("Still to finish: {names}").format(names=names))
+    if progress.not_started:
+        lines.append(
+            ngettext(
+                "{n} member has not started yet.",
+                "{n} members have not started yet.",
+                progress.not_started,
+            ).format(n=progress.not_started)
+        )
+    return "\n".join(lines), rate_button(rate_url, _("⭐ Rate privately"))
 
 
 def nudge(left: timedelta, locale: str, rate_url: str) -> View:

@@ -89,7 +89,7 @@ def wheel_spec(results: Results) -> WheelSpec:
     score = results.score
     spokes = [
         Spoke(
-            number=item.position,
+            number=item.number,
             label=item.text,
             stage=item.stage,
             value=results.spoke(item).overall,
@@ -114,7 +114,7 @@ def wheel_spec(results: Results) -> WheelSpec:
 
 
 def table_lines(results: Results) -> list[str]:
-    """The ranking as a monospace table, numbered like the spokes."""
+    """The ranking as a monospace table, numbered like the list and the spokes."""
     abbrev = [_("S"), _("C"), _("R")]
     name_head, all_head = _("Touchpoint"), _("All")
     compare = bool(results.previous)
@@ -133,7 +133,7 @@ def table_lines(results: Results) -> list[str]:
         cells = " ".join("   —" if m is None else f"{m:>4.1f}" for m in means)
         overall = "   —" if spoke.overall is None else f"{spoke.overall:>4.1f}"
         row = (
-            f"{item.position:>2} {shorten(item.text, TABLE_NAME_WIDTH):<{TABLE_NAME_WIDTH}} "
+            f"{item.number:>2} {shorten(item.text, TABLE_NAME_WIDTH):<{TABLE_NAME_WIDTH}} "
             f"{cells} {overall} {spoke.raters:>2}"
         )
         if compare:
@@ -176,7 +176,7 @@ def plan_lines(
         spoke = results.spoke(item)
         weakest = spoke.criteria[entry.criterion].mean
         head = _("{n}. <b>{text}</b>: {overall:.1f}, weakest: {criterion} ({value})").format(
-            n=entry.position,
+            n=entry.number,
             text=escape(item.text),
             overall=spoke.overall or 0.0,
             criterion=criterion_name(entry.criterion).lower(),

@@ -10,6 +10,12 @@ from storage.db import to_iso, utcnow
 from storage.models import PlanItem
 from storage.repos.base import Repo
 
+# Plan items with their touchpoint's number from /list, the number people type.
+PLAN_SELECT = (
+    "SELECT p.*, t.position AS number FROM plan_items p "
+    "JOIN touchpoints t ON t.id = p.touchpoint_id"
+)
+
 
 class PlanRepo(Repo):
     """Action plan items: one per weak spoke of a round, with owner, due date and status."""
@@ -49,7 +55,7 @@ class PlanRepo(Repo):
     async def for_round(self, round_id: int) -> list[PlanItem]:
         return await self._all(
             rows.plan_item,
-            "SELECT * FROM plan_items WHERE round_id = ? ORDER BY position",
+            f"{PLAN_SELECT} WHERE p.round_id = ? ORDER BY p.position",
             (round_id,),
         )
 
@@ -69,8 +75,8 @@ class PlanRepo(Repo):
         """The plan of the workshop's latest round that has one."""
         return await self._all(
             rows.plan_item,
-            "SELECT * FROM plan_items WHERE round_id = (SELECT max(round_id) FROM plan_items "
-            "WHERE workshop_id = ?) ORDER BY position",
+            f"{PLAN_SELECT} WHERE p.round_id = (SELECT max(round_id) FROM plan_items "
+            "WHERE workshop_id = ?) ORDER BY p.position",
             (workshop_id,),
         )
 
@@ -78,9 +84,9 @@ class PlanRepo(Repo):
         """Open items of the current plan due today or earlier that were not reminded yet."""
         return await self._all(
             rows.plan_item,
-            "SELECT * FROM plan_items WHERE round_id = (SELECT max(round_id) FROM plan_items "
-            "WHERE workshop_id = ?) AND due_date IS NOT NULL AND due_date <= ? "
-            "AND done_at IS NULL AND reminded_at IS NULL ORDER BY position",
+            f"{PLAN_SELECT} WHERE p.round_id = (SELECT max(round_id) FROM plan_items "
+            "WHERE workshop_id = ?) AND p.due_date IS NOT NULL AND p.due_date <= ? "
+            "AND p.done_at IS NULL AND p.reminded_at IS NULL ORDER BY p.position",
             (workshop_id, today),
         )
 

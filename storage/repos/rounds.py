@@ -17,9 +17,15 @@ class RoundRepo(Repo):
     """Rating rounds, their spokes, raters and answers."""
 
     async def open(
-        self, workshop_id: int, token: str, deadline: datetime, touchpoint_ids: Sequence[int]
+        self,
+        workshop_id: int,
+        token: str,
+        deadline: datetime,
+        touchpoint_ids: Sequence[int],
+        members: int | None = None,
     ) -> Round | None:
-        """Open the next round on these touchpoints and move the workshop to rating.
+        """Open the next round on these touchpoints and move the workshop to rating; the
+        length kept for it from /rate is used up.
 
         None when a round of this workshop is already open.
         """
@@ -38,9 +44,17 @@ class RoundRepo(Repo):
                 row = await cursor.fetchone()
             number = int(row[0]) if row else 1
             cursor = await conn.execute(
-                "INSERT INTO rounds (workshop_id, number, token, status, opened_at, deadline) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (workshop_id, number, token, RoundStatus.OPEN.value, now, to_iso(deadline)),
+                "INSERT INTO rounds (workshop_id, number, token, status, opened_at, deadline, "
+                "members) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    workshop_id,
+                    number,
+                    token,
+                    RoundStatus.OPEN.value,
+                    now,
+                    to_iso(deadline),
+                    members,
+                ),
             )
             round_id = cursor.lastrowid or 0
             await conn.executemany(
@@ -48,6 +62,9 @@ class RoundRepo(Repo):
                 [(round_id, tp_id, pos) for pos, tp_id in enumerate(touchpoint_ids, start=1)],
             )
             await change_phase(conn, workshop_id, Phase.RATING)
+            await conn.execute(
+                "UPDATE workshops SET round_seconds = NULL WHERE id = ?", (workshop_id,)
+            )
         found = await self.get(round_id)
         assert found is not None
         return found
@@ -86,6 +103,29 @@ class RoundRepo(Repo):
             "UPDATE rounds SET message_id = ? WHERE id = ?", (message_id, round_id)
         )
 
+    async def set_members(self, round_id: int, members: int) -> None:
+        await self._db.execute("UPDATE rounds SET members = ? WHERE id = ?", (members, round_id))
+
+    async def offer_close(self, round_id: int) -> bool:
+        """Claim the round's one "Close now" offer: False when it was made already."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE rounds SET close_offer_message_id = 0 WHERE id = ? "
+                "AND close_offer_message_id IS NULL AND status = ?",
+                (round_id, RoundStatus.OPEN.value),
+            )
+            return cursor.rowcount > 0
+
+    async def set_close_offer(self, round_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE rounds SET close_offer_message_id = ? WHERE id = ?", (message_id, round_id)
+        )
+
+    async def set_results_message(self, round_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE rounds SET results_message_id = ? WHERE id = ?", (message_id, round_id)
+        )
+
     async def set_deadline(self, round_id: int, deadline: datetime) -> None:
         await self._db.execute(
             "UPDATE rounds SET deadline = ? WHERE id = ?", (to_iso(deadline), round_id)
@@ -121,7 +161,7 @@ class RoundRepo(Repo):
     async def items(self, round_id: int) -> list[RoundItem]:
         return await self._all(
             rows.round_item,
-            "SELECT ri.position, ri.touchpoint_id, t.position AS list_number, t.text, t.stage "
+            "SELECT ri.position, ri.touchpoint_id, t.position AS number, t.text, t.stage "
             "FROM round_items ri JOIN touchpoints t ON t.id = ri.touchpoint_id "
             "WHERE ri.round_id = ? ORDER BY ri.position",
             (round_id,),

@@ -82,6 +82,12 @@ class WorkshopRepo(Repo):
             (chat_id, Phase.CANCELLED.value),
         )
 
+    async def set_round_seconds(self, workshop_id: int, seconds: int | None) -> None:
+        """Keep the length asked for with /rate until the round opens (None: the default)."""
+        await self._db.execute(
+            "UPDATE workshops SET round_seconds = ? WHERE id = ?", (seconds, workshop_id)
+        )
+
     async def in_phase(self, phase: Phase) -> list[Workshop]:
         return await self._all(
             rows.workshop, "SELECT * FROM workshops WHERE phase = ?", (phase.value,)

@@ -323,6 +323,15 @@ class FakeBotApi:
             return member
         return self._member(chat, self.users.get(user_id), user_id)
 
+    async def _api_getChatMemberCount(
+        self, params: dict[str, Any], files: dict[str, bytes]
+    ) -> Any:
+        chat = self._chat(params["chat_id"])
+        if chat.type == "private":
+            return 2
+        present = ("creator", "administrator", "member", "restricted")
+        return sum(1 for status in chat.members.values() if status in present) + 1  # the bot
+
     async def _api_getChatAdministrators(
         self, params: dict[str, Any], files: dict[str, bytes]
     ) -> Any:
