@@ -19,8 +19,9 @@ from aiolimiter import AsyncLimiter
 
 log = logging.getLogger(__name__)
 
-# Methods that put a new message into a chat count against the per-chat limits;
-# edits, reactions and callback answers only against the global one.
+# What Telegram limits: putting messages into chats. Sends and edits count against the
+# overall allowance and the chat's own one; everything else (getUpdates, callback answers,
+# reactions, getChat*, setMyCommands, pins) never waits behind messages.
 _SENDING = frozenset(
     {
         "sendMessage",
@@ -32,15 +33,25 @@ _SENDING = frozenset(
         "sendPoll",
     }
 )
+_EDITING = frozenset(
+    {"editMessageText", "editMessageReplyMarkup", "editMessageCaption", "editMessageMedia"}
+)
+COUNTED = _SENDING | _EDITING
 MAX_RETRIES = 4
 MAX_RETRY_WAIT = 120.0
+# A private chat may take a short burst (a rater tapping through the wizard) but about one
+# message a second over time.
+PRIVATE_BURST = 5
 
 
 class RateLimiter(BaseRequestMiddleware):
-    """~30 requests/s overall, 20 messages/min per group, ~1 message/s per private chat.
+    """Sends and edits: ~30/s overall, 20/min per group, ~1/s per private chat (short bursts
+    allowed). Other requests pass straight through, so acknowledgements (callback answers,
+    reactions) and getUpdates never queue behind messages.
 
-    A leaky bucket holding half of a group's per-minute allowance never lets more
-    than 20 through in any sliding minute. A 429 is waited out and retried (bounded).
+    A leaky bucket holding half of a group's per-minute allowance never lets more than 20
+    through in any sliding minute. A 429 is waited out and retried (bounded), for every
+    method, so a message the user must get waits rather than fails.
     """
 
     def __init__(
@@ -63,7 +74,9 @@ class RateLimiter(BaseRequestMiddleware):
         if limiter is None:
             is_private = isinstance(chat_id, int) and chat_id > 0
             if is_private:
-                limiter = AsyncLimiter(self._private_per_second, 1)
+                limiter = AsyncLimiter(
+                    PRIVATE_BURST * self._private_per_second, PRIVATE_BURST
+                )
             else:
                 limiter = AsyncLimiter(self._group_per_minute / 2, self._group_window)
             self._chats[chat_id] = limiter
@@ -80,12 +93,14 @@ class RateLimiter(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         chat_id: Any = getattr(method, "chat_id", None)
-        counted = method.__api_method__ in _SENDING and isinstance(chat_id, int | str)
+        counted = method.__api_method__ in COUNTED
+        per_chat = counted and isinstance(chat_id, int | str)
         attempt = 0
         while True:
-            if counted:
+            if per_chat:
                 await self._chat_limiter(chat_id).acquire()
-            await self._overall.acquire()
+            if counted:
+                await self._overall.acquire()
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:

@@ -57,3 +57,32 @@ async def test_group_sends_stay_within_the_allowance_in_every_window() -> None:
     assert len(stamps) == 45
     worst = max(sum(1 for t in stamps if start <= t < start + 1.0) for start in stamps)
     assert worst <= 20
+
+
+async def test_acknowledgements_never_wait_behind_messages() -> None:
+    # An overall allowance of 2 a second: the third message waits, answers do not.
+    session = FlakySession(failures=0)
+    bot = make_bot(session, overall_per_second=2)
+    for n in range(3):
+        await bot.send_message(-100 - n, "m")
+    started = time.monotonic()
+    for _ in range(20):
+        await bot.answer_callback_query("q")
+        await bot.set_message_reaction(-100, 1)
+        await bot.get_chat_administrators(-100)
+    assert time.monotonic() - started < 0.4  # 60 requests, none of them queued
+    before = time.monotonic()
+    await bot.send_message(-200, "one more")
+    assert time.monotonic() - before >= 0.2  # messages still wait their turn
+
+
+async def test_edits_count_against_the_group_allowance() -> None:
+    session = FlakySession(failures=0)
+    bot = make_bot(session, group_window=1.0, overall_per_second=1000)
+    for n in range(15):
+        await bot.edit_message_text(f"e{n}", chat_id=-100, message_id=1)
+        await bot.send_message(-100, f"m{n}")
+    assert len(session.stamps) == 15
+    # The bucket holds 10 and refills one every 0.1 s: 15 sends alone would be done in about
+    # 0.5 s, 30 sends and edits only after about 2 s.
+    assert session.stamps[-1] - session.stamps[0] >= 1.5
