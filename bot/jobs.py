@@ -20,7 +20,7 @@ from bot.services.review import ReviewService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
 
-BOARD_TICK_SECONDS = 60
+BOARD_TICK_SECONDS = 10
 
 
 @dataclass(frozen=True, slots=True)

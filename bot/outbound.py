@@ -74,9 +74,7 @@ class RateLimiter(BaseRequestMiddleware):
         if limiter is None:
             is_private = isinstance(chat_id, int) and chat_id > 0
             if is_private:
-                limiter = AsyncLimiter(
-                    PRIVATE_BURST * self._private_per_second, PRIVATE_BURST
-                )
+                limiter = AsyncLimiter(PRIVATE_BURST * self._private_per_second, PRIVATE_BURST)
             else:
                 limiter = AsyncLimiter(self._group_per_minute / 2, self._group_window)
             self._chats[chat_id] = limiter

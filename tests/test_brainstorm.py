@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram.methods import EditMessageText, SetMessageReaction
 from aiogram.types import Chat, Message, User
 
+from bot.core.clock import MARK_SPREAD, countdown_mark, mark_lead
 from bot.domain import Phase
+from bot.services.board import Boards
 from bot.views.callbacks import BoardAction, BoardOp
+from storage.db import utcnow
 from storage.models import Workshop
 from tests.harness import Harness, group_chat, make_user, message, message_update, private_chat
 
@@ -261,3 +264,40 @@ async def test_group_commands_in_private_are_pointed_to_the_group(
     bob = people[1]
     await harness.say(bob, private_chat(bob), "/brainstorm 10m")
     assert "group chat" in harness.session.sent(bob.id)[-1].text
+
+
+async def test_the_clock_edits_a_board_only_at_its_marks(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    alice, _, _ = people
+    ws = await started(harness, alice, chat, "30m Website")
+    (board,) = harness.session.sent(chat.id)
+    assert "Ends at" in board.text and "left" not in board.text  # no clock to keep up yet
+    boards: Boards = harness.dp["boards"]
+
+    def board_edits() -> list[str]:
+        return [str(m.text) for m in harness.session.of(EditMessageText) if m.chat_id == chat.id]
+
+    for _ in range(3):
+        await boards.tick()
+    await asyncio.sleep(0.05)
+    assert board_edits() == []  # ticks between marks edit nothing
+    for left, marks in (
+        (timedelta(minutes=9), 1),
+        (timedelta(minutes=8), 1),
+        (timedelta(minutes=4), 2),
+    ):
+        await harness.ctx.store.workshops.set_deadline(ws.id, utcnow() + left)
+        await boards.tick()
+        await asyncio.sleep(0.05)
+        assert len(board_edits()) == marks
+    assert "4 minutes left" in board_edits()[-1]
+
+
+def test_marks_and_leads() -> None:
+    assert countdown_mark(timedelta(minutes=11)) == 0
+    assert countdown_mark(timedelta(minutes=10)) == 1
+    assert countdown_mark(timedelta(minutes=3)) == 2 and countdown_mark(timedelta(0)) == 3
+    assert countdown_mark(timedelta(minutes=10, seconds=20), timedelta(seconds=25)) == 1
+    leads = {mark_lead(key) for key in range(1, 200)}
+    assert len(leads) > 20 and all(timedelta(0) <= lead < MARK_SPREAD for lead in leads)

@@ -7,6 +7,23 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 
+# The board shows its end time always and a countdown only from the first of these marks,
+# and is edited for the clock only when it passes one.
+COUNTDOWN_MARKS = (timedelta(minutes=10), timedelta(minutes=5), timedelta(minutes=1))
+# Each board passes its marks up to this much early, by a lead taken from its id, so that the
+# boards of many groups do not all edit in the same second.
+MARK_SPREAD = timedelta(seconds=30)
+
+
+def mark_lead(key: int) -> timedelta:
+    """A stable lead in [0, MARK_SPREAD) for one board."""
+    return timedelta(seconds=(key * 7919) % int(MARK_SPREAD.total_seconds()))
+
+
+def countdown_mark(left: timedelta, lead: timedelta = timedelta()) -> int:
+    """How many countdown marks a clock with `left` to go has passed: 0 before the first."""
+    return sum(1 for mark in COUNTDOWN_MARKS if left <= mark + lead)
+
 
 def format_left(left: timedelta, locale: str) -> str:
     """ "12 minutes", "1 hour", "45 seconds" in the chat's language."""

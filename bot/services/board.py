@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.context import AppContext
+from bot.core.clock import countdown_mark, mark_lead
 from bot.domain import Phase
 from bot.services.settings import ChatSettings
 from bot.services.telegram import edit_text
@@ -18,11 +19,14 @@ IDEA_BOX_PREFIX = "i_"
 
 @dataclass(eq=False)
 class Boards:
-    """Keeps every running board current: content edits debounced, the clock on a tick."""
+    """Keeps every running board current: content edits debounced; the clock edited only
+    when a board passes a countdown mark (10, 5 and 1 minutes left), each board a little
+    earlier or later than the others."""
 
     ctx: AppContext
     settings: ChatSettings
     updater: MessageUpdater = field(init=False)
+    _marks: dict[int, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.updater = MessageUpdater(self.ctx.config.workshop.board_edit_seconds, self.render)
@@ -38,8 +42,11 @@ class Boards:
         touchpoints = await self.ctx.store.touchpoints.live(ws.id)
         contributors = await self.ctx.store.touchpoints.contributor_count(ws.id)
         zone = await self.settings.zone(ws.chat_id)
+        now = utcnow()
+        if ws.deadline is not None:
+            self._marks[ws.id] = countdown_mark(ws.deadline - now, mark_lead(ws.id))
         with self.ctx.speaking(ws.locale):
-            text = board_text(ws, touchpoints, contributors, zone, utcnow())
+            text = board_text(ws, touchpoints, contributors, zone, now)
             markup = board_markup(ws, self.idea_box_url(ws))
         await edit_text(self.ctx.bot, ws.chat_id, ws.board_message_id, text, markup)
 
@@ -52,9 +59,19 @@ class Boards:
         await self.updater.flush(workshop_id)
 
     async def tick(self) -> None:
-        """Keep the countdown on every running board roughly current."""
-        for ws in await self.ctx.store.workshops.in_phase(Phase.BRAINSTORM):
-            self.updater.touch(ws.id)
+        """Edit the boards that passed a countdown mark since they were last drawn."""
+        now = utcnow()
+        running = await self.ctx.store.workshops.in_phase(Phase.BRAINSTORM)
+        for ws in running:
+            if ws.deadline is None:
+                continue
+            mark = countdown_mark(ws.deadline - now, mark_lead(ws.id))
+            shown = self._marks.setdefault(ws.id, mark)  # after a restart: as drawn before
+            if mark > shown:
+                self._marks[ws.id] = mark
+                self.updater.touch(ws.id)
+        for gone in self._marks.keys() - {ws.id for ws in running}:
+            del self._marks[gone]
 
     async def close(self) -> None:
         await self.updater.close()

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.core.clock import format_left, format_local
+from bot.core.clock import MARK_SPREAD, countdown_mark, format_left, format_local
 from bot.core.text import shorten
 from bot.domain import Phase, Stage
 from bot.views.callbacks import BoardAction, BoardOp
@@ -56,12 +56,16 @@ def board_text(
         title += f": {escape(ws.topic)}"
     lines = [title]
     if ws.phase is Phase.BRAINSTORM and ws.deadline is not None:
-        lines.append(
-            _("⏰ Ends at {end} · {left} left").format(
-                end=format_local(ws.deadline, zone, now),
-                left=format_left(ws.deadline - now, ws.locale),
+        end = format_local(ws.deadline, zone, now)
+        left = ws.deadline - now
+        if countdown_mark(left, MARK_SPREAD):
+            lines.append(
+                _("⏰ Ends at {end} · {left} left").format(
+                    end=end, left=format_left(left, ws.locale)
+                )
             )
-        )
+        else:
+            lines.append(_("⏰ Ends at {end}").format(end=end))
     elif ws.phase is Phase.CANCELLED:
         lines.append(_("✖️ Cancelled."))
     else:
