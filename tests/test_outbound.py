@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -86,3 +87,16 @@ async def test_edits_count_against_the_group_allowance() -> None:
     # The bucket holds 10 and refills one every 0.1 s: 15 sends alone would be done in about
     # 0.5 s, 30 sends and edits only after about 2 s.
     assert session.stamps[-1] - session.stamps[0] >= 1.5
+
+
+async def test_a_waiting_message_goes_before_a_waiting_edit() -> None:
+    session = FlakySession(failures=0)
+    bot = make_bot(session, group_window=1.0, overall_per_second=1000)
+    for n in range(10):  # the group's bucket is full
+        await bot.send_message(-100, f"m{n}")
+    edit = asyncio.create_task(bot.edit_message_text("board", chat_id=-100, message_id=1))
+    await asyncio.sleep(0)
+    await bot.send_message(-100, "results")
+    await edit
+    kinds = [type(m).__name__ for m in session.requests]
+    assert kinds[-2:] == ["SendMessage", "EditMessageText"]
