@@ -27,6 +27,7 @@ from bot.services.followup import FollowUpService
 from bot.services.ideas import IdeaService
 from bot.services.menus import set_commands
 from bot.services.rating import RatingService
+from bot.services.render import Renderer
 from bot.services.results import ResultsService
 from bot.services.review import ReviewService
 from bot.services.settings import ChatSettings
@@ -61,10 +62,12 @@ def make_services(ctx: AppContext) -> jobs.Services:
     steering = Steering(ctx.bot)
     settings = ChatSettings(ctx.store, ctx.config)
     boards = Boards(ctx, settings)
-    results = ResultsService(ctx, settings)
+    renderer = Renderer(ctx.config.render.workers)
+    results = ResultsService(ctx, settings, renderer)
     rating = RatingService(ctx, settings, steering, results)
     review = ReviewService(ctx, boards, rating)
     return jobs.Services(
+        renderer=renderer,
         steering=steering,
         settings=settings,
         boards=boards,
@@ -74,7 +77,7 @@ def make_services(ctx: AppContext) -> jobs.Services:
         review=review,
         brainstorm=BrainstormService(ctx, settings, steering, boards, review, rating),
         ideas=IdeaService(ctx, settings, boards),
-        followup=FollowUpService(ctx, settings, steering, rating, results),
+        followup=FollowUpService(ctx, settings, steering, rating, results, renderer),
     )
 
 

@@ -99,6 +99,10 @@ class LocaleConfig(_Section):
         return value
 
 
+class RenderConfig(_Section):
+    workers: Annotated[int, Field(ge=0, le=8)] = 1
+
+
 class LoggingConfig(_Section):
     level: str = "INFO"
 
@@ -117,6 +121,7 @@ class Config(_Section):
     storage: StorageConfig = StorageConfig()
     workshop: WorkshopConfig = WorkshopConfig()
     locale: LocaleConfig = LocaleConfig()
+    render: RenderConfig = RenderConfig()
     logging: LoggingConfig = LoggingConfig()
 
 

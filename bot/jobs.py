@@ -15,6 +15,7 @@ from bot.services.export import ExportService
 from bot.services.followup import FollowUpService
 from bot.services.ideas import IdeaService
 from bot.services.rating import RatingService
+from bot.services.render import Renderer
 from bot.services.results import ResultsService
 from bot.services.review import ReviewService
 from bot.services.settings import ChatSettings
@@ -27,6 +28,7 @@ BOARD_TICK_SECONDS = 10
 class Services:
     """Every service of one running bot; each is a dispatcher key of the same name."""
 
+    renderer: Renderer
     steering: Steering
     settings: ChatSettings
     boards: Boards
@@ -62,3 +64,4 @@ def install(scheduler: JobScheduler, dp: Dispatcher, services: Services) -> None
     scheduler.every(BOARD_TICK_SECONDS, services.boards.tick, "board-tick")
     dp.shutdown.register(services.boards.close)
     dp.shutdown.register(services.rating.progress.close)
+    dp.shutdown.register(services.renderer.close)

@@ -22,7 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def config() -> Config:
     return Config.model_validate(
-        {"telegram": {"token": "42:TEST"}, "workshop": {"board_edit_seconds": 0}}
+        {
+            "telegram": {"token": "42:TEST"},
+            "workshop": {"board_edit_seconds": 0},
+            "render": {"workers": 0},  # in a thread: no process to start per test
+        }
     )
 
 

@@ -7,7 +7,8 @@ import struct
 
 import pytest
 
-from bot.core.wheel import Spoke, WheelSpec, fits, label_text, quads_overlap, render_wheel
+from bot.core.charts import Spoke, WheelSpec
+from bot.core.wheel import fits, label_text, quads_overlap, render_wheel
 from bot.domain import Stage
 
 LONG_RU = [

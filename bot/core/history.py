@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.core.charts import HistorySpec
 from bot.core.text import shorten
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    label: str
-    values: Sequence[float | None]
-
-
-@dataclass(frozen=True, slots=True)
-class HistorySpec:
-    title: str
-    rounds: Sequence[str]  # x labels, e.g. "1 · 01.11"
-    series: Sequence[Series]
-    roundness: Sequence[float | None]
-    score_axis: str = "Overall score"
-    roundness_label: str = "Roundness (right axis)"
 
 
 def render_history(spec: HistorySpec) -> bytes:

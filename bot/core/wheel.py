@@ -9,7 +9,7 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.artist import Artist
@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 from matplotlib.projections.polar import PolarAxes
 from matplotlib.transforms import Bbox
 
+from bot.core.charts import Spoke, WheelSpec
 from bot.domain import Stage
 
 SIZE_PX = 1000
@@ -39,31 +40,6 @@ STAGE_COLORS = {
 RADIAL_LABELS_FROM = 13
 MIN_LABEL_SIZE = 6.0
 MARGIN = 8  # more spokes than this: labels run along the spokes
-
-
-@dataclass(frozen=True, slots=True)
-class Spoke:
-    number: int
-    label: str
-    stage: Stage = Stage.NONE
-    value: float | None = None
-    previous: float | None = None
-    customer: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class WheelSpec:
-    """Everything the picture shows; texts come translated from the caller."""
-
-    title: str
-    subtitle: str
-    spokes: Sequence[Spoke]
-    mean: float | None = None
-    stage_names: dict[Stage, str] = field(default_factory=dict)
-    legend_team: str = "Team"
-    legend_previous: str = "Previous round"
-    legend_customer: str = "Customers"
-    legend_mean: str = "Mean (a round wheel at this level)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +215,8 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
             bbox_to_anchor=(0.5, 0.005),
         )
         blocking.append(legend)
-    canvas.draw()  # type: ignore[no-untyped-call]
+    # Text is measured with the canvas's renderer without drawing the figure: the only full
+    # draw is the one that writes the PNG.
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     obstacles = tuple(_quad(artist.get_window_extent(renderer)) for artist in blocking)
     # Shrink the labels until none overlaps another, leaves the picture or hits the legend.

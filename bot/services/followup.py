@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -11,11 +10,11 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.core.history import render_history
 from bot.core.schedule import ScheduleSpec, next_fire, parse_schedule
 from bot.core.text import chunk_lines
 from bot.domain import JobKind, Phase, RoundStatus
 from bot.services.rating import RatingService
+from bot.services.render import Renderer
 from bot.services.results import ResultsService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
@@ -37,6 +36,7 @@ class FollowUpService:
     steering: Steering
     rating: RatingService
     results: ResultsService
+    renderer: Renderer
 
     async def today(self, chat_id: int) -> date:
         return utcnow().astimezone(ZoneInfo(await self.settings.zone(chat_id))).date()
@@ -229,7 +229,7 @@ class FollowUpService:
         roundness = [res.score.roundness for res in computed]
         name = ws.topic or computed[-1].chat_title or "Touchwheel"
         spec = views.history_spec(name, labels, series, roundness)
-        png = await asyncio.to_thread(render_history, spec)
+        png = await self.renderer.history(spec)
         return (
             png,
             views.history_caption(len(rounds)),

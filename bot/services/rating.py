@@ -86,6 +86,7 @@ class RatingService:
         sent = await self.ctx.bot.send_message(ws.chat_id, text, reply_markup=markup)
         await store.rounds.set_message(rnd.id, sent.message_id)
         await self._arm(rnd.id, rnd.opened_at, deadline)
+        self.results.renderer.warm()  # the wheel will be wanted when the round closes
         return rnd
 
     async def _arm(self, round_id: int, opened: datetime, deadline: datetime) -> None:

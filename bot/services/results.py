@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from aiogram.types import BufferedInputFile
@@ -11,8 +10,8 @@ from bot.context import AppContext
 from bot.core.playbook import load_playbook
 from bot.core.scoring import Answer, RoundScore, score_round
 from bot.core.text import chunk_lines
-from bot.core.wheel import render_wheel
 from bot.domain import Criterion, RoundStatus
+from bot.services.render import Renderer
 from bot.services.settings import ChatSettings
 from bot.views.results import Results, caption, plan_lines, table_lines, wheel_spec
 from storage.models import PlanItem, Round, RoundItem, User
@@ -26,6 +25,7 @@ class ResultsService:
 
     ctx: AppContext
     settings: ChatSettings
+    renderer: Renderer
 
     async def scored(self, rnd: Round) -> tuple[list[RoundItem], tuple[Answer, ...], RoundScore]:
         """One round's spokes, answers and scores."""
@@ -104,11 +104,11 @@ class ResultsService:
         return entries
 
     async def wheel_png(self, results: Results) -> bytes:
-        """The wheel for these results, drawn off the event loop, in the workshop's language."""
+        """The wheel for these results, drawn in the render worker, in the workshop's
+        language."""
         with self.ctx.speaking(results.ws.locale):
             spec = wheel_spec(results)
-        layout = await asyncio.to_thread(render_wheel, spec)
-        return layout.png
+        return await self.renderer.wheel(spec)
 
     async def plan(self, results: Results) -> tuple[list[PlanItem], dict[int, User]]:
         """The round's plan and the owners named in it."""

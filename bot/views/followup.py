@@ -8,7 +8,7 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.core.history import HistorySpec, Series
+from bot.core.charts import HistorySpec, Series
 from bot.core.text import shorten
 from bot.i18n import N_
 from bot.views.common import user_label

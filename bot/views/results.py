@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.core.charts import Spoke, WheelSpec
 from bot.core.scoring import Answer, RoundScore, SpokeScore, Verdict
 from bot.core.text import shorten
-from bot.core.wheel import Spoke, WheelSpec
 from bot.domain import CRITERIA, Stage
 from bot.i18n import N_
 from bot.views.common import criterion_name, show_date, stage_label, user_label

@@ -1,0 +1,54 @@
+"""The render worker: pictures drawn in another process, which comes back if it dies, and a
+main process that never loads matplotlib."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from bot.core.charts import HistorySpec, Series, Spoke, WheelSpec
+from bot.services.render import Renderer
+
+SPEC = WheelSpec(
+    title="Team",
+    subtitle="3 rated",
+    spokes=[Spoke(number=n, label=f"Touchpoint {n}", value=n / 2) for n in (2, 3, 5, 8)],
+    mean=2.0,
+)
+
+
+def worker_pids(renderer: Renderer) -> set[int]:
+    pool = renderer._pool
+    assert pool is not None
+    return {p.pid for p in pool._processes.values() if p.pid}
+
+
+async def test_pictures_come_from_a_worker_that_restarts_after_a_crash() -> None:
+    renderer = Renderer(workers=1)
+    try:
+        png = await renderer.wheel(SPEC)
+        assert png[:4] == b"\x89PNG"
+        (first,) = worker_pids(renderer)
+        assert first != os.getpid()
+        os.kill(first, signal.SIGKILL)
+        again = await renderer.wheel(SPEC)
+        assert again == png  # the same picture from a new worker
+        assert first not in worker_pids(renderer)
+        history = HistorySpec("Team", ["1", "2"], [Series("2. Phone", [4.0, 6.0])], [50, 80])
+        assert (await renderer.history(history))[:4] == b"\x89PNG"
+    finally:
+        await renderer.close()
+    assert renderer._pool is None
+
+
+def test_the_bot_process_never_imports_matplotlib() -> None:
+    code = (
+        "import sys, bot.__main__, bot.app\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')[:3])"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]"
