@@ -7,9 +7,26 @@ import asyncio
 import logging
 import sys
 
-from bot.config import ConfigError, Mode, load_config, resolve_path
+from bot.config import ConfigError, load_config, resolve_path
 
 EXIT_CONFIG = 2
+
+
+def setup_logging(level: str, log_format: str) -> None:
+    """One line per record; JSON carries the `extra` fields (update kind, latency…) as keys."""
+    handler = logging.StreamHandler()
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", timestamp=False)
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # Our own line per update replaces aiogram's; the scheduler's per-job lines are noise.
+    for noisy in ("aiogram.event", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--config", help="path to config.toml (default: $TOUCHWHEEL_CONFIG or ./config.toml)"
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="text lines (default) or one JSON object per line for log collectors",
+    )
     args = parser.parse_args(argv)
     path = resolve_path(args.config)
     try:
@@ -25,17 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"touchwheel: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    if config.telegram.mode is Mode.WEBHOOK:
-        print(
-            f"touchwheel: {path}: [telegram.mode] webhook mode is not built yet; "
-            'use mode = "polling"',
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    logging.basicConfig(
-        level=config.logging.level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(config.logging.level, args.log_format)
     from bot.app import run
 
     asyncio.run(run(config))

@@ -14,8 +14,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
-from bot import jobs
-from bot.config import Config
+from bot import jobs, webhook
+from bot.config import Config, Mode
 from bot.context import AppContext
 from bot.i18n import make_i18n
 from bot.outbound import RateLimiter
@@ -119,7 +119,10 @@ async def run(config: Config) -> None:
         await set_commands(bot, ctx.i18n)
         restored = await scheduler.start()
         log.info("@%s started; %d pending jobs re-armed", me.username, restored)
-        await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
+        if config.telegram.mode is Mode.WEBHOOK:
+            await webhook.serve(dp, bot, config, in_flight.wait_idle)
+        else:
+            await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
         if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             log.warning("stopping with updates still in flight")
     finally:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18nMiddleware
 
@@ -14,12 +18,32 @@ from bot.context import AppContext
 from bot.services.settings import ChatSettings
 from storage import Storage
 
+log = logging.getLogger("touchwheel.updates")
+TRACK_REFRESH_SECONDS = 3600.0
+
 
 class TrackMiddleware(BaseMiddleware):
-    """Remember users and chats the bot sees: @mentions resolve to members seen here."""
+    """Remember users and chats the bot sees: @mentions resolve to members seen here.
 
-    def __init__(self, store: Storage) -> None:
+    What was written is remembered for an hour, so a busy chat costs one write per person
+    and hour instead of two per update."""
+
+    def __init__(self, store: Storage, remember: int = 50_000) -> None:
         self._store = store
+        self._written: OrderedDict[tuple[object, ...], float] = OrderedDict()
+        self._remember = remember
+
+    def _fresh(self, key: tuple[object, ...]) -> bool:
+        """Whether exactly this was written within the hour (and note it as written now)."""
+        now = time.monotonic()
+        last = self._written.get(key)
+        if last is not None and now - last < TRACK_REFRESH_SECONDS:
+            return True
+        self._written[key] = now
+        self._written.move_to_end(key)
+        if len(self._written) > self._remember:
+            self._written.popitem(last=False)
+        return False
 
     async def __call__(
         self,
@@ -30,16 +54,15 @@ class TrackMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
         store = self._store
-        if chat is not None and chat.type != "private":
-            await store.chats.touch(chat.id, chat.title or "", chat.type)
+        group = chat.id if chat is not None and chat.type != "private" else None
+        if chat is not None and group is not None and not self._fresh(("chat", group, chat.title)):
+            await store.chats.touch(group, chat.title or "", chat.type)
         if user is not None and not user.is_bot:
-            await store.users.seen(
-                user.id,
-                user.username,
-                user.full_name,
-                user.language_code,
-                chat.id if chat is not None and chat.type != "private" else None,
-            )
+            key = ("user", user.id, user.username, user.full_name, user.language_code, group)
+            if not self._fresh(key):
+                await store.users.seen(
+                    user.id, user.username, user.full_name, user.language_code, group
+                )
         return await handler(event, data)
 
 
@@ -62,7 +85,9 @@ class LocaleMiddleware(I18nMiddleware):
 
 
 class InFlightMiddleware(BaseMiddleware):
-    """Counts updates being handled so shutdown can let them finish."""
+    """Counts updates being handled so shutdown can let them finish, and logs one line per
+    update: its kind, the chat's kind, whether a handler took it and how long it took (never
+    its text: ideas are business data)."""
 
     def __init__(self) -> None:
         self._count = 0
@@ -77,12 +102,28 @@ class InFlightMiddleware(BaseMiddleware):
     ) -> Any:
         self._count += 1
         self._idle.clear()
+        began = time.perf_counter()
+        result: Any = UNHANDLED
         try:
-            return await handler(event, data)
+            result = await handler(event, data)
+            return result
         finally:
             self._count -= 1
             if self._count == 0:
                 self._idle.set()
+            if log.isEnabledFor(logging.INFO):
+                chat: Chat | None = data.get("event_chat")
+                fields = {
+                    "update_kind": getattr(event, "event_type", type(event).__name__),
+                    "chat_kind": chat.type if chat is not None else "none",
+                    "handled": result is not UNHANDLED,
+                    "latency_ms": round((time.perf_counter() - began) * 1000, 1),
+                }
+                log.info(
+                    "update %(update_kind)s in %(chat_kind)s: %(latency_ms).1f ms",
+                    fields,
+                    extra=fields,
+                )
 
     async def wait_idle(self, timeout: float) -> bool:
         """Wait until no update is being handled; False on timeout."""

@@ -57,7 +57,7 @@ class BotProcess:
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        polls = self.fake.polls
+        polls, hooks = self.fake.polls, self.fake.webhook_sets
         with self.log_path.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -71,7 +71,11 @@ class BotProcess:
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         try:
-            await self.fake.wait_for(lambda: self.fake.polls > polls, 30, "the bot to poll")
+            await self.fake.wait_for(
+                lambda: self.fake.polls > polls or self.fake.webhook_sets > hooks,
+                30,
+                "the bot to poll or set its webhook",
+            )
         except AssertionError:
             raise AssertionError(f"bot did not start:\n{self.log()}") from None
 
@@ -105,15 +109,22 @@ RunBot = Callable[..., Awaitable[BotProcess]]
 
 @pytest.fixture
 async def run_bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunBot]:
-    """Start the real bot against the fake; keyword arguments override [workshop] keys."""
+    """Start the real bot against the fake; keyword arguments override [workshop] keys,
+    `sections` adds others ({"webhook": {...}})."""
     started: list[BotProcess] = []
 
-    async def launch(locale: str = "en", **workshop: Any) -> BotProcess:
+    async def launch(
+        locale: str = "en",
+        mode: str = "polling",
+        sections: dict[str, dict[str, Any]] | None = None,
+        **workshop: Any,
+    ) -> BotProcess:
         settings = {"board_edit_seconds": 1, **workshop}
         lines = [
             "[telegram]",
             f"token = {_toml(BOT_TOKEN)}",
             f"api_server = {_toml(f'http://127.0.0.1:{tg.port}')}",
+            f"mode = {_toml(mode)}",
             "[storage]",
             f"path = {_toml(str(tmp_path / 'bot.sqlite3'))}",
             "[workshop]",
@@ -123,6 +134,8 @@ async def run_bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunBot]:
             "[logging]",
             'level = "INFO"',
         ]
+        for name, keys in (sections or {}).items():
+            lines += [f"[{name}]", *(f"{key} = {_toml(value)}" for key, value in keys.items())]
         path = tmp_path / "config.toml"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         process = BotProcess(path, tmp_path / "bot.log", tg)

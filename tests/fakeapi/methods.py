@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -36,6 +37,8 @@ class FakeBotApi:
         self.errors: list[tuple[str, int, str]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
+        self.webhook: tuple[str, str | None] | None = None  # url, secret token
+        self.webhook_sets = 0
         self.polls = 0
         self.throttle: dict[int, int] = {}  # chat id -> sends still to refuse with 429
         self._closing = False
@@ -52,6 +55,8 @@ class FakeBotApi:
         self.accepted_sends: dict[int, list[float]] = defaultdict(list)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._delivery: asyncio.Task[None] | None = None
+        self.deliveries: list[int] = []  # HTTP statuses of webhook posts
         self.port = 0
         self.clock: Callable[[], float] = time.monotonic
 
@@ -126,6 +131,12 @@ class FakeBotApi:
         }
 
     async def _api_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         self.polls += 1
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
@@ -347,4 +358,24 @@ class FakeBotApi:
         return True
 
     async def _api_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.webhook = None
         return True
+
+    async def _api_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        url = str(params.get("url") or "")
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = (url, None if secret is None else str(secret))
+        self.webhook_sets += 1
+        self._start_delivery()
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        url = self.webhook[0] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+
+    def _start_delivery(self) -> None:
+        """Overridden by the server: post pending updates to the webhook."""

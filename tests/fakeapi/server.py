@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, web
 from aiohttp.web_request import FileField
 
 from tests.fakeapi.methods import FakeBotApi
@@ -34,9 +34,44 @@ class FakeTelegram(FakeBotApi):
 
     async def stop(self) -> None:
         self._closing = True
+        if self._delivery is not None:
+            self._delivery.cancel()
         await self._notify()  # release long polls at once instead of at their timeout
         if self._runner is not None:
             await self._runner.cleanup()
+
+    # --- webhook delivery ---------------------------------------------------------------
+
+    def _start_delivery(self) -> None:
+        if self._delivery is None or self._delivery.done():
+            self._delivery = asyncio.create_task(self._deliver())
+
+    async def _deliver(self) -> None:
+        """Post each update to the webhook in order, with the secret token header, and
+        retry (like Telegram) until the bot answers 2xx."""
+        async with ClientSession() as session:
+            while self.webhook is not None and not self._closing:
+                async with self._changed:
+                    while not self._updates and self.webhook is not None and not self._closing:
+                        await self._changed.wait()
+                    if not self._updates or self.webhook is None:
+                        continue
+                    update = self._updates[0]
+                url, secret = self.webhook
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                try:
+                    async with session.post(url, json=update, headers=headers) as response:
+                        self.deliveries.append(response.status)
+                        delivered = 200 <= response.status < 300
+                except ClientError:
+                    delivered = False
+                if delivered:
+                    async with self._changed:
+                        if self._updates and self._updates[0] is update:
+                            self._updates.pop(0)
+                        self._changed.notify_all()
+                else:
+                    await asyncio.sleep(0.2)
 
     # --- the world -----------------------------------------------------------------
 
@@ -147,9 +182,12 @@ class FakeTelegram(FakeBotApi):
         return [m for m in self.bot_messages(chat) if contains in m.text]
 
     async def wait_for(
-        self, predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition"
+        self, predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition"
     ) -> Any:
-        """Wait until predicate() is truthy (re-checked on every API call); return it."""
+        """Wait until predicate() is truthy (re-checked on every API call); return it.
+
+        The bot paces its messages like Telegram asks (20 a minute in a group, edits
+        included), so a busy group may take most of a minute to see everything."""
         deadline = time.monotonic() + timeout
         async with self._changed:
             while True:
@@ -163,7 +201,7 @@ class FakeTelegram(FakeBotApi):
                     await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
 
     async def wait_message(
-        self, chat: FakeChat, contains: str, timeout: float = 15.0, after: int = 0
+        self, chat: FakeChat, contains: str, timeout: float = 60.0, after: int = 0
     ) -> Sent:
         """The first bot message in `chat` (with id above `after`) containing `contains`."""
 
