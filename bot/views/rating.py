@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -154,17 +154,26 @@ def wizard_step(
         "",
         f"{progress_bar(len(answers), total)} {len(answers)}/{total}",
     ]
-    builder = InlineKeyboardBuilder()
-    for value in range(11):
-        label = f"•{value}•" if current == value else str(value)
-        builder.button(
-            text=label, callback_data=RateAction(op=RateOp.VALUE, r=rnd.id, s=step, v=value)
+    # Built directly: the builder deep-copies every button, and this keyboard is redrawn on
+    # every tap.
+    values = [
+        InlineKeyboardButton(
+            text=f"•{value}•" if current == value else str(value),
+            callback_data=RateAction(op=RateOp.VALUE, r=rnd.id, s=step, v=value).pack(),
         )
-    builder.button(text=_("◀ Back"), callback_data=RateAction(op=RateOp.BACK, r=rnd.id, s=step))
+        for value in range(11)
+    ]
     skip = _("Skip ⏭") if current is not None else _("• Skipped •")
-    builder.button(text=skip, callback_data=RateAction(op=RateOp.SKIP, r=rnd.id, s=step))
-    builder.adjust(6, 5, 2)
-    return "\n".join(lines), builder.as_markup()
+    moves = [
+        InlineKeyboardButton(
+            text=_("◀ Back"), callback_data=RateAction(op=RateOp.BACK, r=rnd.id, s=step).pack()
+        ),
+        InlineKeyboardButton(
+            text=skip, callback_data=RateAction(op=RateOp.SKIP, r=rnd.id, s=step).pack()
+        ),
+    ]
+    keyboard = [values[:6], values[6:], moves]
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 def wizard_summary(rnd: Round, ws: Workshop, items: Sequence[RoundItem], answers: Answers) -> View:

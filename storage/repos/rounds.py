@@ -7,14 +7,20 @@ from datetime import datetime
 
 from bot.domain import Criterion, Phase, RoundStatus
 from storage import rows
-from storage.db import to_iso, utcnow
+from storage.db import Database, to_iso, utcnow
 from storage.models import Rater, Rating, Round, RoundItem
 from storage.repos.base import Repo
 from storage.repos.workshops import change_phase
 
+CACHED_ROUNDS = 5_000
+
 
 class RoundRepo(Repo):
     """Rating rounds, their spokes, raters and answers."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._items: dict[int, tuple[RoundItem, ...]] = {}
 
     async def open(
         self,
@@ -159,13 +165,22 @@ class RoundRepo(Repo):
         await self._db.execute("UPDATE rounds SET results_shown = 1 WHERE id = ?", (round_id,))
 
     async def items(self, round_id: int) -> list[RoundItem]:
-        return await self._all(
+        """The round's spokes in wheel order. They are fixed when the round opens (the list
+        cannot be edited while rating), so they are read once and kept."""
+        cached = self._items.get(round_id)
+        if cached is not None:
+            return list(cached)
+        found = await self._all(
             rows.round_item,
             "SELECT ri.position, ri.touchpoint_id, t.position AS number, t.text, t.stage "
             "FROM round_items ri JOIN touchpoints t ON t.id = ri.touchpoint_id "
             "WHERE ri.round_id = ? ORDER BY ri.position",
             (round_id,),
         )
+        if len(self._items) >= CACHED_ROUNDS:
+            self._items.clear()
+        self._items[round_id] = tuple(found)
+        return found
 
     async def start_rater(self, round_id: int, user_id: int) -> Rater:
         await self._db.execute(
