@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods import Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from bot.outbound import RateLimiter
@@ -100,3 +100,30 @@ async def test_a_waiting_message_goes_before_a_waiting_edit() -> None:
     await edit
     kinds = [type(m).__name__ for m in session.requests]
     assert kinds[-2:] == ["SendMessage", "EditMessageText"]
+
+
+async def test_response_models_are_kept_between_garbage_collections() -> None:
+    import gc
+
+    from pydantic._internal import _generics
+
+    session = FlakySession(failures=0)
+    bot = make_bot(session)
+    await bot.send_message(-100, "one")
+    gc.collect()
+    created = []
+    real = _generics.create_generic_submodel
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        created.append(args[0])
+        return real(*args, **kwargs)
+
+    _generics.create_generic_submodel = spy
+    try:
+        for n in range(3):
+            await bot.send_message(-100, f"again {n}")
+            gc.collect()
+            Response[SendMessage.__returning__]  # type: ignore[valid-type]  # as aiogram asks
+    finally:
+        _generics.create_generic_submodel = real
+    assert created == []

@@ -24,9 +24,25 @@ from bot.views import rating as views
 from bot.views.callbacks import RateAction, RateOp
 from bot.views.common import LINK_INVALID, mention, message_link
 from storage.db import utcnow
-from storage.models import Round, Workshop
+from storage.models import Round, RoundItem, Workshop
 
 RATE_PREFIX = "r_"
+
+
+def answered_steps(items: list[RoundItem], answers: views.Answers) -> set[int]:
+    """The steps this rater has answered, skips included."""
+    return {
+        step_for(i, c)
+        for i, it in enumerate(items)
+        for c in CRITERIA
+        if (it.touchpoint_id, c) in answers
+    }
+
+
+def complete(items: list[RoundItem], answers: views.Answers) -> bool:
+    return len(answered_steps(items, answers)) == total_steps(len(items))
+
+
 HALF_TIME_FROM = timedelta(minutes=2)
 LAST_CALL = timedelta(minutes=10)
 LAST_CALL_FROM = timedelta(minutes=20)
@@ -206,12 +222,21 @@ class RatingService:
         """The wizard at `step` (None: the summary of this rater's answers)."""
         items = await self.ctx.store.rounds.items(rnd.id)
         answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
+        return self._wizard(rnd, ws, items, answers, step)
+
+    @staticmethod
+    def _wizard(
+        rnd: Round, ws: Workshop, items: list[RoundItem], answers: views.Answers, step: int | None
+    ) -> views.View:
         if step is None:
             return views.wizard_summary(rnd, ws, items, answers)
         return views.wizard_step(rnd, ws, items, answers, step)
 
     async def tap(self, user_id: int, chat_id: int | None, data: RateAction) -> Tap:
-        """A press in the wizard: the answer is committed before the wizard moves on."""
+        """A press in the wizard: the answer is committed before the wizard moves on.
+
+        One read of the round, the rater, the workshop and this rater's answers, one write;
+        the spokes come from the repository's memory."""
         store = self.ctx.store
         invalid = Tap(_(views.FORM_INVALID), alert=True)
         closed = Tap(_(views.CLOSED_AND_COUNTED), alert=True)
@@ -226,6 +251,7 @@ class RatingService:
             return invalid
         if rnd.status is not RoundStatus.OPEN:
             return closed
+        answers = await store.rounds.answers(rnd.id, user_id)
         target: int | None = step
         notice = None
         if data.op is RateOp.VALUE or data.op is RateOp.SKIP:
@@ -233,44 +259,32 @@ class RatingService:
             if value is not None and not 0 <= value <= 10:
                 return Tap(_(views.INVALID_ANSWER), alert=True)
             index, criterion = step_of(step)
-            saved = await store.rounds.answer(
-                rnd.id, items[index].touchpoint_id, user_id, criterion, value
-            )
-            if not saved:
+            tp_id = items[index].touchpoint_id
+            if not await store.rounds.answer(rnd.id, tp_id, user_id, criterion, value):
                 return closed
-            target = await self.after_answer(rnd, user_id, step)
+            answers[(tp_id, criterion)] = value
+            target = self.after_answer(items, answers, step)
             notice = views.saved(value)
+            if target is None and rater.finished_at is None and complete(items, answers):
+                await self.mark_finished(rnd, user_id)
+                rnd = await store.rounds.get(rnd.id) or rnd  # it may have closed
         elif data.op is RateOp.BACK:
             target = max(0, step - 1)
-        rnd = await store.rounds.get(rnd.id) or rnd
-        return Tap(notice, view=await self.wizard_view(rnd, ws, user_id, target))
-
-    async def answered_steps(self, rnd: Round, user_id: int) -> tuple[int, set[int]]:
-        """(number of steps, the steps this rater has answered, skips included)."""
-        items = await self.ctx.store.rounds.items(rnd.id)
-        answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
-        answered = {
-            step_for(i, c)
-            for i, it in enumerate(items)
-            for c in CRITERIA
-            if (it.touchpoint_id, c) in answers
-        }
-        return total_steps(len(items)), answered
+        return Tap(notice, view=self._wizard(rnd, ws, items, answers, target))
 
     async def first_open_step(self, rnd: Round, user_id: int) -> int | None:
-        total, answered = await self.answered_steps(rnd, user_id)
-        return next_open(answered, total)
+        items = await self.ctx.store.rounds.items(rnd.id)
+        answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
+        return next_open(answered_steps(items, answers), total_steps(len(items)))
 
-    async def after_answer(self, rnd: Round, user_id: int, step: int) -> int | None:
+    @staticmethod
+    def after_answer(items: list[RoundItem], answers: views.Answers, step: int) -> int | None:
         """Where the wizard goes after `step`: the rest of this spoke, then the next gap."""
-        total, answered = await self.answered_steps(rnd, user_id)
+        total = total_steps(len(items))
         nxt = step + 1
         if nxt < total and step_of(nxt)[0] == step_of(step)[0]:
             return nxt
-        found = next_open(answered, total, after=step)
-        if found is None and len(answered) == total:
-            await self.mark_finished(rnd, user_id)
-        return found
+        return next_open(answered_steps(items, answers), total, after=step)
 
     async def mark_finished(self, rnd: Round, user_id: int) -> None:
         """A rater answered every step: close when the whole group is done, or offer the

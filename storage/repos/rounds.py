@@ -226,17 +226,14 @@ class RoundRepo(Repo):
         value: int | None,
         source: str = "team",
     ) -> bool:
-        """Store one answer (None = skipped), overwriting; False when the round is closed."""
+        """Store one answer (None = skipped), overwriting; False when the round is closed.
+
+        One statement: the row is written only while the round is open."""
         async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT status FROM rounds WHERE id = ?", (round_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None or row["status"] != RoundStatus.OPEN.value:
-                return False
-            await conn.execute(
+            cursor = await conn.execute(
                 "INSERT INTO ratings (round_id, touchpoint_id, rater_id, criterion, value, "
-                "source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "source, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM rounds WHERE id = ? AND status = ?) "
                 "ON CONFLICT (round_id, touchpoint_id, rater_id, criterion) DO UPDATE SET "
                 "value = excluded.value, updated_at = excluded.updated_at",
                 (
@@ -247,9 +244,11 @@ class RoundRepo(Repo):
                     value,
                     source,
                     to_iso(utcnow()),
+                    round_id,
+                    RoundStatus.OPEN.value,
                 ),
             )
-            return True
+            return cursor.rowcount > 0
 
     async def answers(
         self, round_id: int, rater_id: int

@@ -30,6 +30,17 @@ class TouchpointRepo(Repo):
             (workshop_id,),
         )
 
+    async def by_ids(self, ids: Sequence[int]) -> list[Touchpoint]:
+        """These live touchpoints (the ones just added or +1ed), not the whole list."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return await self._all(
+            rows.touchpoint,
+            f"{TOUCHPOINT_SELECT} WHERE t.id IN ({marks}) AND t.dropped = 0",
+            tuple(ids),
+        )
+
     async def by_number(self, workshop_id: int, number: int) -> Touchpoint | None:
         return await self._one(
             rows.touchpoint,
@@ -92,17 +103,14 @@ class TouchpointRepo(Repo):
                 if cursor.rowcount == 0:
                     return AddOutcome(already_seen=True)
             async with conn.execute(
-                "SELECT id, norm FROM touchpoints WHERE workshop_id = ? AND dropped = 0 "
+                "SELECT id, norm, dropped, position FROM touchpoints WHERE workshop_id = ? "
                 "ORDER BY position",
                 (workshop_id,),
             ) as cursor:
-                existing: list[tuple[int, str]] = [(r[0], r[1]) for r in await cursor.fetchall()]
-            async with conn.execute(
-                "SELECT coalesce(max(position), 0) FROM touchpoints WHERE workshop_id = ?",
-                (workshop_id,),
-            ) as cursor:
-                last = await cursor.fetchone()
-            position = int(last[0]) if last else 0
+                every = await cursor.fetchall()
+            existing: list[tuple[int, str]] = [(r[0], r[1]) for r in every if not r[2]]
+            # Numbers are never reused: dropped touchpoints keep theirs.
+            position = max((int(r[3]) for r in every), default=0)
             for idea in ideas:
                 match = matcher(idea.norm, existing)
                 if match is not None:
@@ -149,7 +157,7 @@ class TouchpointRepo(Repo):
                         "AND dropped = 0) < ?",
                         (new_id, workshop_id, shortlist_up_to),
                     )
-        by_id = {tp.id: tp for tp in await self.live(workshop_id)}
+        by_id = {tp.id: tp for tp in await self.by_ids([*added, *plus])}
         return AddOutcome(
             added=tuple(by_id[i] for i in added if i in by_id),
             plus_ones=tuple(by_id[i] for i in plus if i in by_id),
