@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from bot.domain import Stage
 
+PNG_OPTIONS = {"compress_level": 3}
+
 
 @dataclass(frozen=True, slots=True)
 class Spoke:

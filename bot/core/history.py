@@ -7,7 +7,7 @@ import io
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.core.charts import HistorySpec
+from bot.core.charts import PNG_OPTIONS, HistorySpec
 from bot.core.text import shorten
 
 
@@ -75,5 +75,7 @@ def render_history(spec: HistorySpec) -> bytes:
         bbox_to_anchor=(0.5, 0.01),
     )
     buffer = io.BytesIO()
-    canvas.print_png(buffer)  # type: ignore[no-untyped-call]
+    # Telegram re-encodes photos anyway: a lighter PNG compression halves the encode time
+    # for about 10% more bytes.
+    canvas.print_png(buffer, pil_kwargs=PNG_OPTIONS)  # type: ignore[no-untyped-call]
     return buffer.getvalue()

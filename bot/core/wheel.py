@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 from matplotlib.projections.polar import PolarAxes
 from matplotlib.transforms import Bbox
 
-from bot.core.charts import Spoke, WheelSpec
+from bot.core.charts import PNG_OPTIONS, Spoke, WheelSpec
 from bot.domain import Stage
 
 SIZE_PX = 1000
@@ -104,18 +104,16 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
 
     stages = [s.stage for s in spec.spokes]
     if count and any(stage is not Stage.NONE for stage in stages):
-        width = 2 * math.pi / count
-        for angle, stage in zip(angles, stages, strict=True):
-            ax.bar(
-                angle,
-                10,
-                width=width,
-                bottom=0,
-                color=STAGE_COLORS[stage],
-                alpha=0.07,
-                edgecolor="none",
-                zorder=0,
-            )
+        ax.bar(
+            angles,
+            [10] * count,
+            width=2 * math.pi / count,
+            bottom=0,
+            color=[STAGE_COLORS[stage] for stage in stages],
+            alpha=0.07,
+            edgecolor="none",
+            zorder=0,
+        )
 
     handles: list[Artist] = []
     if count:
@@ -229,7 +227,9 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
             artist.remove()
         size -= 0.5
     buffer = io.BytesIO()
-    canvas.print_png(buffer)  # type: ignore[no-untyped-call]
+    # Telegram re-encodes photos anyway: a lighter PNG compression halves the encode time
+    # for about 10% more bytes.
+    canvas.print_png(buffer, pil_kwargs=PNG_OPTIONS)  # type: ignore[no-untyped-call]
     return WheelLayout(
         png=buffer.getvalue(),
         width=SIZE_PX,
