@@ -1,0 +1,312 @@
+"""The load side of the benchmark: the fake Bot API with acknowledgement timestamps, the two
+bot processes, and the update patterns both are fed."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+import secrets
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.domain import JobKind
+from storage import Storage
+from storage.db import utcnow
+from tests.fakeapi import BOT_TOKEN, FakeChat, FakeTelegram, FakeUser, Sent
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bot_root() -> Path:
+    """Which checkout's `python -m bot` runs (another worktree: a before/after comparison)."""
+    return Path(os.environ.get("BENCH_BOT_ROOT", str(ROOT)))
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+class Bench(FakeTelegram):
+    """The fake, noting when each update was handed out and when it was acknowledged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pushed: dict[str, float] = {}
+        self.acked: dict[str, float] = {}
+        # The benchmark's groups take as much as the bot sends: pacing is the bot's job.
+        self.group_limit = False
+
+    def _check_send(self, chat: FakeChat) -> None:
+        if chat.type == "private" or self.group_limit:
+            super()._check_send(chat)
+
+    async def _api_setMessageReaction(  # noqa: N802 - the Bot API's method name
+        self, params: dict[str, Any], files: dict[str, bytes]
+    ) -> Any:
+        self.acked.setdefault(f"m{params['chat_id']}:{params['message_id']}", time.perf_counter())
+        return True
+
+    async def _api_answerCallbackQuery(  # noqa: N802
+        self, params: dict[str, Any], files: dict[str, bytes]
+    ) -> Any:
+        self.acked.setdefault(f"q{params['callback_query_id']}", time.perf_counter())
+        return await super()._api_answerCallbackQuery(params, files)
+
+    async def push_message(self, user: FakeUser, chat: FakeChat, text: str) -> str:
+        data = self._message(user, chat, text)
+        key = f"m{chat.id}:{data['message_id']}"
+        self.pushed[key] = time.perf_counter()
+        await self._push({"message": data})
+        return key
+
+    async def push_tap(self, user: FakeUser, message: Sent, data: str) -> str:
+        query_id = str(next(self._callback_ids))
+        raw = dict(message.raw)
+        raw["text"] = message.text
+        self.pushed[f"q{query_id}"] = time.perf_counter()
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user.as_dict(),
+                    "message": raw,
+                    "chat_instance": str(message.chat_id),
+                    "data": data,
+                }
+            }
+        )
+        return f"q{query_id}"
+
+    async def all_acked(self, keys: list[str], timeout: float = 600) -> None:
+        await self.wait_for(lambda: all(k in self.acked for k in keys), timeout, "the acks")
+
+    def latencies(self, keys: list[str]) -> Latencies:
+        return Latencies(
+            [(self.acked[k] - self.pushed[k]) * 1000 for k in keys if k in self.acked]
+        )
+
+    # --- worlds ---------------------------------------------------------------------------
+
+    async def world(self, groups: int, members: int) -> list[tuple[FakeChat, list[FakeUser]]]:
+        made = []
+        for n in range(groups):
+            people = [self.user(f"U{n}_{m}") for m in range(members)]
+            made.append((self.group(f"Group {n}", members=people, admins=people[:1]), people))
+        return made
+
+    async def brainstorms(self, world: list[tuple[FakeChat, list[FakeUser]]]) -> None:
+        for chat, people in world:
+            await self.send(people[0], chat, "/brainstorm 3h")
+        await self.wait_for(
+            lambda: all(any(m.from_bot for m in self.messages[c.id]) for c, _ in world),
+            600,
+            "every board",
+        )
+
+    async def burst_ideas(self, world: list[tuple[FakeChat, list[FakeUser]]], count: int) -> Burst:
+        began = time.perf_counter()
+        keys = []
+        for n in range(count):
+            chat, people = world[n % len(world)]
+            keys.append(await self.push_message(people[n % len(people)], chat, f"/idea Burst {n}"))
+        await self.all_acked(keys)
+        return Burst(time.perf_counter() - began)
+
+    async def steady_ideas(
+        self, world: list[tuple[FakeChat, list[FakeUser]]], rate: int, seconds: float
+    ) -> Latencies:
+        keys: list[str] = []
+        began = time.perf_counter()
+        counter = itertools.count()
+        while (elapsed := time.perf_counter() - began) < seconds:
+            due = int(elapsed * rate)
+            while len(keys) < due:
+                n = next(counter)
+                chat, people = world[n % len(world)]
+                text = f"/idea Steady {rate} {n}"
+                keys.append(await self.push_message(people[n % len(people)], chat, text))
+            await asyncio.sleep(0.002)
+        await self.all_acked(keys)
+        return self.latencies(keys)
+
+    async def sequential_ideas(
+        self, proc: Proc, before: int, count: int, brainstorm: bool
+    ) -> tuple[float, float]:
+        """CPU per idea fed one at a time into a fresh group: the first `count` (an empty
+        workshop) and `count` more after `before` ideas (a full one)."""
+        people = [self.user(f"S{n}") for n in range(5)]
+        chat = self.group("Sequential", members=people, admins=people[:1])
+        if brainstorm:
+            await self.send(people[0], chat, "/brainstorm 3h")
+            await self.wait_message(chat, "Touchpoint brainstorm")
+
+        async def feed(start: int, amount: int) -> float:
+            cpu0 = proc.cpu()
+            for n in range(start, start + amount):
+                key = await self.push_message(
+                    people[n % 5], chat, f"/idea Channel number {n} here"
+                )
+                await self.all_acked([key])
+            return (proc.cpu() - cpu0) * 1000 / amount
+
+        shallow = await feed(0, count)
+        await feed(count, before - count)
+        return shallow, await feed(before, count)
+
+    async def taps(self, proc: Proc, raters: int, touchpoints: int, rounds: bool) -> Taps:
+        """`raters` people in one group tap through the wizard, all but the last step."""
+        people = [self.user(f"R{n}") for n in range(raters)]
+        chat = self.group("Raters", members=people, admins=people[:1])
+        wizards: list[tuple[FakeUser, Sent]] = []
+        round_id = "0"
+        if rounds:
+            await self.send(people[0], chat, "/brainstorm 1h")
+            await self.wait_message(chat, "Touchpoint brainstorm")
+            names = ["Website chat", "Phone line", "Delivery", "Invoice email", "Shop counter"]
+            lines = "\n".join(names[:touchpoints])
+            await self.all_acked([await self.push_message(people[0], chat, f"/idea {lines}")])
+            await self.send(people[0], chat, "/finish")
+            await self.wait_message(chat, "Time is up")
+            await self.send(people[0], chat, "/rate 2h")
+            announcement = await self.wait_message(chat, "Rating round")
+            token = str(announcement.button("Rate privately")["url"]).split("start=r_")[1]
+            for person in people:
+                private = self.private(person)
+                await self.start_bot(person, f"r_{token}")
+                wizard = await self.wait_message(private, "Touchpoint", timeout=600)
+                wizards.append((person, wizard))
+            round_id = re.search(
+                r"rt:v:(\d+):", str(wizards[0][1].buttons()[0]["callback_data"])
+            ).group(1)  # type: ignore[union-attr]
+        else:
+            for person in people:
+                message = await self.send(person, self.private(person), "/start")
+                wizards.append((person, message))
+        steps = touchpoints * 3 - 1
+        cpu0 = proc.cpu()
+        keys = []
+        for step in range(steps):
+            batch = []
+            for person, wizard in wizards:
+                batch.append(
+                    await self.push_tap(person, wizard, f"rt:v:{round_id}:{step}:{step % 11}")
+                )
+            await self.all_acked(batch)
+            keys += batch
+        cpu = (proc.cpu() - cpu0) * 1000 / len(keys)
+        return Taps(cpu, self.latencies(keys).percentile(99))
+
+    @staticmethod
+    async def populate(folder: Path, running: int) -> None:
+        """`running` brainstorms in as many chats, each with its closing job, before start."""
+        store = await Storage.open(folder / "bot.sqlite3")
+        try:
+            deadline = utcnow() + timedelta(hours=3)
+            for n in range(running):
+                chat_id = -1_002_000_000_000 - n
+                await store.chats.touch(chat_id, f"Busy {n}", "supergroup")
+                ws = await store.workshops.create(
+                    chat_id, "", 1, "en", secrets.token_urlsafe(9), deadline
+                )
+                assert ws is not None
+                await store.jobs.put(
+                    f"{JobKind.BRAINSTORM_END.value}:{ws.id}",
+                    JobKind.BRAINSTORM_END,
+                    ws.id,
+                    deadline,
+                )
+        finally:
+            await store.close()
+
+
+@dataclass
+class Burst:
+    seconds: float
+
+
+@dataclass
+class Taps:
+    cpu_ms: float
+    p99: float
+
+
+@dataclass
+class Latencies:
+    values: list[float]
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.values)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+class Proc:
+    """A bot process: its CPU time and memory, read from /proc."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    def cpu(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+
+    def rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 30)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
+async def _launch(bench: Bench, *args: str) -> Proc:
+    polls = bench.polls
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        cwd=bot_root() if args[:2] == ("-m", "bot") else ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    await bench.wait_for(lambda: bench.polls > polls, 120, "the first getUpdates")
+    return Proc(proc)
+
+
+async def start_bot(bench: Bench, folder: Path) -> Proc:
+    config = folder / "config.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[telegram]",
+                f'token = "{BOT_TOKEN}"',
+                f'api_server = "http://127.0.0.1:{bench.port}"',
+                "[storage]",
+                f'path = "{folder / "bot.sqlite3"}"',
+                "[logging]",
+                'level = "WARNING"',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return await _launch(bench, "-m", "bot", "--config", str(config))
+
+
+async def start_echo(bench: Bench) -> Proc:
+    api = f"http://127.0.0.1:{bench.port}"
+    return await _launch(bench, "-m", "benchmarks.echo_bot", api, BOT_TOKEN)
