@@ -34,16 +34,18 @@ class TrackMiddleware(BaseMiddleware):
         self._remember = remember
 
     def _fresh(self, key: tuple[object, ...]) -> bool:
-        """Whether exactly this was written within the hour (and note it as written now)."""
-        now = time.monotonic()
+        """Whether exactly this was written within the hour."""
         last = self._written.get(key)
-        if last is not None and now - last < TRACK_REFRESH_SECONDS:
-            return True
-        self._written[key] = now
+        return last is not None and time.monotonic() - last < TRACK_REFRESH_SECONDS
+
+    def _wrote(self, key: tuple[object, ...]) -> None:
+        """Noted only once the write is done: an update that arrives meanwhile writes too and
+        queues behind it, so a chat's updates keep their order (ideas get numbers in the
+        order they were sent)."""
+        self._written[key] = time.monotonic()
         self._written.move_to_end(key)
         if len(self._written) > self._remember:
             self._written.popitem(last=False)
-        return False
 
     async def __call__(
         self,
@@ -55,14 +57,17 @@ class TrackMiddleware(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         store = self._store
         group = chat.id if chat is not None and chat.type != "private" else None
-        if chat is not None and group is not None and not self._fresh(("chat", group, chat.title)):
+        chat_key = ("chat", group, chat.title if chat is not None else None)
+        if chat is not None and group is not None and not self._fresh(chat_key):
             await store.chats.touch(group, chat.title or "", chat.type)
+            self._wrote(chat_key)
         if user is not None and not user.is_bot:
             key = ("user", user.id, user.username, user.full_name, user.language_code, group)
             if not self._fresh(key):
                 await store.users.seen(
                     user.id, user.username, user.full_name, user.language_code, group
                 )
+                self._wrote(key)
         return await handler(event, data)
 
 
