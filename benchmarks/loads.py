@@ -66,22 +66,10 @@ class Bench(FakeTelegram):
         return key
 
     async def push_tap(self, user: FakeUser, message: Sent, data: str) -> str:
-        query_id = str(next(self._callback_ids))
-        raw = dict(message.raw)
-        raw["text"] = message.text
-        self.pushed[f"q{query_id}"] = time.perf_counter()
-        await self._push(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": user.as_dict(),
-                    "message": raw,
-                    "chat_instance": str(message.chat_id),
-                    "data": data,
-                }
-            }
-        )
-        return f"q{query_id}"
+        began = time.perf_counter()
+        key = f"q{await self.push_callback(user, message, data)}"
+        self.pushed[key] = began
+        return key
 
     async def all_acked(self, keys: list[str], timeout: float = 600) -> None:
         await self.wait_for(lambda: all(k in self.acked for k in keys), timeout, "the acks")

@@ -149,6 +149,12 @@ class FakeTelegram(FakeBotApi):
 
     async def press_data(self, user: FakeUser, message: Sent, data: str) -> dict[str, Any]:
         """`user` sends a callback query with arbitrary data (forged presses included)."""
+        query_id = await self.push_callback(user, message, data)
+        await self.wait_for(lambda: query_id in self.callback_answers, what=f"answer to {data}")
+        return self.callback_answers[query_id]
+
+    async def push_callback(self, user: FakeUser, message: Sent, data: str) -> str:
+        """Hand the bot a callback query without waiting for its answer; its id."""
         query_id = str(next(self._callback_ids))
         raw = dict(message.raw)
         raw["text"] = message.html or message.text
@@ -165,8 +171,7 @@ class FakeTelegram(FakeBotApi):
                 }
             }
         )
-        await self.wait_for(lambda: query_id in self.callback_answers, what=f"answer to {data}")
-        return self.callback_answers[query_id]
+        return query_id
 
     async def _push(self, payload: dict[str, Any]) -> None:
         async with self._changed:
