@@ -11,6 +11,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText
 from aiogram.types import Chat, Message, User
 
 from bot.config import Config
+from bot.core.wizard import is_complete, step_after
 from bot.domain import CRITERIA, Criterion, Phase, RoundStatus
 from bot.services.rating import RatingService
 from bot.views.callbacks import RateAction, RateOp, ReviewAction, ReviewOp, RoundAction, RoundOp
@@ -338,3 +339,13 @@ async def test_the_rate_button_keeps_the_duration_of_rate(config: Config, tmp_pa
     assert after is not None and after.round_seconds is None  # used up by the round
     await harness.ctx.scheduler.shutdown()
     await harness.ctx.store.close()
+
+
+def test_the_wizard_walks_a_spoke_then_the_first_gap() -> None:
+    spokes = [11, 12]
+    answered = {(11, Criterion.SIMPLICITY): 5, (12, Criterion.SIMPLICITY): None}
+    assert step_after(0, spokes, answered) == 1  # the rest of spoke 1 first
+    assert step_after(2, spokes, answered) == 4  # then the first gap after it
+    assert not is_complete(spokes, answered)
+    everything = {(tp, c): 1 for tp in spokes for c in CRITERIA}
+    assert step_after(5, spokes, everything) is None and is_complete(spokes, everything)

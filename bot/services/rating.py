@@ -12,8 +12,15 @@ from aiogram.utils.i18n import gettext as _
 from bot.context import AppContext
 from bot.core.clock import format_local
 from bot.core.progress import RoundProgress
-from bot.core.wizard import next_open, step_for, step_of, total_steps
-from bot.domain import CRITERIA, JobKind, RoundStatus, Stage
+from bot.core.wizard import (
+    answered_steps,
+    is_complete,
+    next_open,
+    step_after,
+    step_of,
+    total_steps,
+)
+from bot.domain import JobKind, RoundStatus, Stage
 from bot.scheduler import job_key
 from bot.services.results import ResultsService
 from bot.services.settings import ChatSettings
@@ -27,22 +34,6 @@ from storage.db import utcnow
 from storage.models import Round, RoundItem, Workshop
 
 RATE_PREFIX = "r_"
-
-
-def answered_steps(items: list[RoundItem], answers: views.Answers) -> set[int]:
-    """The steps this rater has answered, skips included."""
-    return {
-        step_for(i, c)
-        for i, it in enumerate(items)
-        for c in CRITERIA
-        if (it.touchpoint_id, c) in answers
-    }
-
-
-def complete(items: list[RoundItem], answers: views.Answers) -> bool:
-    return len(answered_steps(items, answers)) == total_steps(len(items))
-
-
 HALF_TIME_FROM = timedelta(minutes=2)
 LAST_CALL = timedelta(minutes=10)
 LAST_CALL_FROM = timedelta(minutes=20)
@@ -263,9 +254,10 @@ class RatingService:
             if not await store.rounds.answer(rnd.id, tp_id, user_id, criterion, value):
                 return closed
             answers[(tp_id, criterion)] = value
-            target = self.after_answer(items, answers, step)
+            spokes = [item.touchpoint_id for item in items]
+            target = step_after(step, spokes, answers)
             notice = views.saved(value)
-            if target is None and rater.finished_at is None and complete(items, answers):
+            if target is None and rater.finished_at is None and is_complete(spokes, answers):
                 await self.mark_finished(rnd, user_id)
                 rnd = await store.rounds.get(rnd.id) or rnd  # it may have closed
         elif data.op is RateOp.BACK:
@@ -275,16 +267,8 @@ class RatingService:
     async def first_open_step(self, rnd: Round, user_id: int) -> int | None:
         items = await self.ctx.store.rounds.items(rnd.id)
         answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
-        return next_open(answered_steps(items, answers), total_steps(len(items)))
-
-    @staticmethod
-    def after_answer(items: list[RoundItem], answers: views.Answers, step: int) -> int | None:
-        """Where the wizard goes after `step`: the rest of this spoke, then the next gap."""
-        total = total_steps(len(items))
-        nxt = step + 1
-        if nxt < total and step_of(nxt)[0] == step_of(step)[0]:
-            return nxt
-        return next_open(answered_steps(items, answers), total, after=step)
+        spokes = [item.touchpoint_id for item in items]
+        return next_open(answered_steps(spokes, answers), total_steps(len(items)))
 
     async def mark_finished(self, rnd: Round, user_id: int) -> None:
         """A rater answered every step: close when the whole group is done, or offer the
