@@ -119,12 +119,17 @@ async def run(config: Config) -> None:
         await set_commands(bot, ctx.i18n)
         restored = await scheduler.start()
         log.info("@%s started; %d pending jobs re-armed", me.username, restored)
+
+        async def drain() -> None:
+            """Let the updates being handled finish (bounded) before stopping."""
+            if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
+                log.warning("stopping with updates still in flight")
+
         if config.telegram.mode is Mode.WEBHOOK:
-            await webhook.serve(dp, bot, config, in_flight.wait_idle)
+            await webhook.serve(dp, bot, config, drain)
         else:
             await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
-        if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
-            log.warning("stopping with updates still in flight")
+            await drain()
     finally:
         await scheduler.shutdown()
         await bot.session.close()

@@ -22,7 +22,6 @@ from aiohttp import web
 from bot.config import Config
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def secret_for(config: Config) -> str:
@@ -42,10 +41,10 @@ def make_app(dp: Dispatcher, bot: Bot, secret: str, path: str) -> web.Applicatio
 
 
 async def serve(
-    dp: Dispatcher, bot: Bot, config: Config, idle: Callable[[float], Awaitable[bool]]
+    dp: Dispatcher, bot: Bot, config: Config, drain: Callable[[], Awaitable[None]]
 ) -> None:
     """Listen, point Telegram at us, and serve until SIGINT/SIGTERM; then let the updates
-    being handled finish (`idle`) before the shutdown hooks run."""
+    being handled finish (`drain`) before the shutdown hooks run."""
     secret = secret_for(config)
     runner = web.AppRunner(make_app(dp, bot, secret, config.webhook.path), handle_signals=False)
     await runner.setup()
@@ -74,7 +73,6 @@ async def serve(
     finally:
         # No new posts; the webhook itself stays so Telegram queues updates until we return.
         await site.stop()
-        if not await idle(SHUTDOWN_GRACE_SECONDS):
-            log.warning("stopping with updates still in flight")
+        await drain()
         await dp.emit_shutdown(bot=bot, **dp.workflow_data)
         await runner.cleanup()
