@@ -27,3 +27,8 @@ class Repo:
     async def _all(self, mapper: Mapper[T], sql: str, params: Iterable[Any] = ()) -> list[T]:
         """Every row of `sql` as a record."""
         return [mapper(row) for row in await self._db.fetchall(sql, params)]
+
+    async def _count(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """The single number a `SELECT count(…)` returns."""
+        row = await self._db.fetchone(sql, params)
+        return int(row[0]) if row else 0

@@ -270,9 +270,8 @@ class RoundRepo(Repo):
 
     async def rater_count(self, round_id: int) -> int:
         """People who gave at least one real (not skipped) answer."""
-        row = await self._db.fetchone(
+        return await self._count(
             "SELECT count(DISTINCT rater_id) FROM ratings WHERE round_id = ? "
             "AND value IS NOT NULL AND source = 'team'",
             (round_id,),
         )
-        return int(row[0]) if row else 0

@@ -58,12 +58,11 @@ class TouchpointRepo(Repo):
         return [row[0] for row in found]
 
     async def contributor_count(self, workshop_id: int) -> int:
-        row = await self._db.fetchone(
+        return await self._count(
             "SELECT count(DISTINCT c.user_id) FROM contributions c JOIN touchpoints t "
             "ON t.id = c.touchpoint_id WHERE t.workshop_id = ?",
             (workshop_id,),
         )
-        return int(row[0]) if row else 0
 
     async def add_ideas(
         self,
