@@ -72,7 +72,51 @@ def summary(raw: Path, top: int = 14) -> list[str]:
     rows = [
         f"| {share * 100 / total:.1f}% | `{name}` |" for name, share in inclusive.most_common(top)
     ]
-    return [f"{total} samples.", "", "| share | frame (inclusive) |", "|---|---|", *rows]
+    spent = [f"| {n * 100 / total:.1f}% | {where} |" for where, n in self_time(raw).most_common()]
+    return [
+        f"{total} samples.",
+        "",
+        "| share | frame (inclusive) |",
+        "|---|---|",
+        *rows,
+        "",
+        "| share | where the CPU is spent (the innermost frame's package) |",
+        "|---|---|",
+        *spent,
+    ]
+
+
+PACKAGES = (
+    ("aiosqlite", "aiosqlite + sqlite3 (its own thread)"),
+    ("sqlite3", "aiosqlite + sqlite3 (its own thread)"),
+    ("(bot/", "Touchwheel (bot/, handlers/, storage/)"),
+    ("(handlers/", "Touchwheel (bot/, handlers/, storage/)"),
+    ("(storage/", "Touchwheel (bot/, handlers/, storage/)"),
+    ("pydantic", "pydantic (parsing updates and responses)"),
+    ("aiogram/", "aiogram (dispatcher, client, filters)"),
+    ("aiohttp", "aiohttp (HTTP to the Bot API)"),
+    ("asyncio", "asyncio (event loop, futures)"),
+    ("selectors", "the loop waiting for I/O (epoll: idle, yet sampled by py-spy)"),
+    ("logging", "logging"),
+    ("json", "json"),
+    ("threading", "thread hand-offs (threading, queue)"),
+    ("queue", "thread hand-offs (threading, queue)"),
+)
+
+
+def self_time(raw: Path) -> collections.Counter[str]:
+    """Samples by the package of the innermost Python frame (where the time is spent)."""
+    spent: collections.Counter[str] = collections.Counter()
+    for line in raw.read_text().splitlines():
+        if not line.strip():
+            continue
+        stack, count = line.rsplit(" ", 1)
+        leaf = stack.split(";")[-1]
+        where = next((label for key, label in PACKAGES if key in leaf), "")
+        if not where:  # name the file: the selector's poll, ssl, the interpreter's own frames
+            where = "other: " + (leaf.rsplit("(", 1)[-1].split(":")[0].rsplit("/", 1)[-1] or leaf)
+        spent[where] += int(count)
+    return spent
 
 
 async def main() -> None:
