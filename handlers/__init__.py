@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import followup, ideas, rating, results, review, start, workshop
+from handlers import followup, ideas, plan, rating, results, review, start, workshop
 
 GROUP_CHATS = {"group", "supergroup"}
 
@@ -32,12 +32,19 @@ def make_routers() -> list[Router]:
         review.group_router(),
         results.group_router(),
         followup.group_router(),
+        plan.group_router(),
         start.group_router(),
         ideas.group_fallback_router(),  # plain text last
     )
     # Buttons are routed by their callback data; each handler checks the chat against the
     # workshop or round it names. Anything unclaimed gets a polite "no longer valid".
-    return [private, group, rating.buttons_router(), start.fallback_router()]
+    return [
+        private,
+        group,
+        rating.buttons_router(),
+        plan.buttons_router(),
+        start.fallback_router(),
+    ]
 
 
 __all__ = ["make_routers"]

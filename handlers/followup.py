@@ -1,4 +1,4 @@
-"""/plan, /assign, /due, /done, /schedule and /history."""
+"""/assign, /due, /done, /schedule and /history."""
 
 from __future__ import annotations
 
@@ -10,60 +10,22 @@ from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.core.schedule import DueError, ScheduleError, parse_due, parse_schedule
-from bot.core.text import chunk_lines
 from bot.services.followup import FollowUpService
-from bot.services.steering import sender_id
 from bot.views import followup as views
-from bot.views.common import NO_PLAN, NO_RESULTS, NOT_ALLOWED, show_date, user_label
-from storage.models import PlanItem
-
-
-def _is_number(text: str | None) -> bool:
-    return text is not None and text.lstrip("#").isdigit()
-
-
-async def _item(
-    message: Message, followup: FollowUpService, number: str | None
-) -> PlanItem | None:
-    """The plan item numbered `number`; says why not when there is no plan or no such item
-    (a missing or malformed number is left to the caller's usage line)."""
-    _ws, items = await followup.plan(message.chat.id)
-    if not items:
-        await message.reply(_(NO_PLAN))
-        return None
-    if number is None or not _is_number(number):
-        return None
-    found = next((i for i in items if i.number == int(number.lstrip("#"))), None)
-    if found is None:
-        await message.reply(_("There is no plan item {n}. See /plan.").format(n=number))
-    return found
-
-
-async def _may_edit(
-    message: Message, followup: FollowUpService, item: PlanItem | None = None
-) -> bool:
-    if await followup.may_edit(message.chat.id, sender_id(message), item):
-        return True
-    await message.reply(_(NOT_ALLOWED))
-    return False
-
-
-async def show_plan(message: Message, followup: FollowUpService) -> None:
-    """/plan"""
-    for chunk in chunk_lines((await followup.plan_text(message.chat.id)).split("\n")):
-        await message.answer(chunk)
+from bot.views.common import NO_RESULTS, show_date, user_label
+from handlers.plan_items import is_number, item_numbered, may_edit_or_say
 
 
 async def assign(message: Message, command: CommandObject, followup: FollowUpService) -> None:
     """/assign N @user, or /assign N in reply to that user's message."""
     usage = _("Usage: /assign N @user, or reply to their message with /assign N.")
     parts = (command.args or "").split()
-    item = await _item(message, followup, parts[0] if parts else None)
+    item = await item_numbered(message, followup, parts[0] if parts else None)
     if item is None:
-        if not parts or not _is_number(parts[0]):
+        if not parts or not is_number(parts[0]):
             await message.reply(usage)
         return
-    if not await _may_edit(message, followup):
+    if not await may_edit_or_say(message, followup):
         return
     reply = message.reply_to_message
     owner = None
@@ -91,12 +53,12 @@ async def assign(message: Message, command: CommandObject, followup: FollowUpSer
 async def due(message: Message, command: CommandObject, followup: FollowUpService) -> None:
     """/due N <date | 2w | 10d>"""
     parts = (command.args or "").split(maxsplit=1)
-    item = await _item(message, followup, parts[0] if parts else None)
+    item = await item_numbered(message, followup, parts[0] if parts else None)
     if item is None or len(parts) < 2:
-        if item is not None or not parts or not _is_number(parts[0]):
+        if item is not None or not parts or not is_number(parts[0]):
             await message.reply(_("Usage: /due N date, e.g. /due 2 15.12 or /due 2 2w."))
         return
-    if not await _may_edit(message, followup, item):
+    if not await may_edit_or_say(message, followup, item):
         return
     try:
         when = parse_due(parts[1], await followup.today(message.chat.id))
@@ -115,12 +77,12 @@ async def due(message: Message, command: CommandObject, followup: FollowUpServic
 async def done(message: Message, command: CommandObject, followup: FollowUpService) -> None:
     """/done N"""
     parts = (command.args or "").split()
-    item = await _item(message, followup, parts[0] if parts else None)
+    item = await item_numbered(message, followup, parts[0] if parts else None)
     if item is None:
-        if not parts or not _is_number(parts[0]):
+        if not parts or not is_number(parts[0]):
             await message.reply(_("Usage: /done N (the number from /plan)."))
         return
-    if not await _may_edit(message, followup, item):
+    if not await may_edit_or_say(message, followup, item):
         return
     await followup.done(item)
     await message.reply(_("✅ Item {n} is done. Well done!").format(n=item.number))
@@ -142,7 +104,7 @@ async def schedule(
     if await followup.workshop(chat_id) is None:
         await message.reply(_("Run a workshop first: /brainstorm."))
         return
-    if not await _may_edit(message, followup):
+    if not await may_edit_or_say(message, followup):
         return
     try:
         spec = parse_schedule(command.args)
@@ -169,7 +131,6 @@ async def history(message: Message, followup: FollowUpService) -> None:
 
 def group_router() -> Router:
     router = Router(name="followup")
-    router.message.register(show_plan, Command("plan"))
     router.message.register(assign, Command("assign"))
     router.message.register(due, Command("due"))
     router.message.register(done, Command("done"))

@@ -138,6 +138,12 @@ class PlanItem:
     owner_id: int | None
     due_date: str | None
     done_at: datetime | None
+    short: bool = True
+    channel: str | None = None
+    suggestion: int = 0
+    own_action: bool = False
+    score: float | None = None
+    weakest_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

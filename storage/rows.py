@@ -160,6 +160,12 @@ def plan_item(row: Row) -> PlanItem:
         owner_id=row["owner_id"],
         due_date=row["due_date"],
         done_at=from_iso(row["done_at"]),
+        short=bool(row["short"]),
+        channel=row["channel"],
+        suggestion=row["suggestion"],
+        own_action=bool(row["own_action"]),
+        score=row["score"],
+        weakest_score=row["weakest_score"],
     )
 
 

@@ -1,24 +1,112 @@
-"""The improvement playbook: a channel type detected from a touchpoint's text, and an action."""
+"""The improvement playbook: a touchpoint's channel type, read from its text, and actions.
+
+Words are compared by their Snowball stems (Russian for Cyrillic words, English and Dutch
+for Latin ones), so word endings do not matter. Among all matches the most specific wins:
+a keyword beats a context word, a phrase beats a single word, a longer stem beats a shorter
+one, a word as written beats another form of it, an earlier word beats a later one.
+See playbook.toml for the data.
+"""
 
 from __future__ import annotations
 
+import re
 import tomllib
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from importlib import resources
 
-from bot.core.ideas import normalise
+import snowballstemmer
+
 from bot.domain import CRITERIA, Criterion
 
 LANGUAGES = ("en", "ru", "nl")
 FALLBACK = "fallback"
 
+_WORD = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[а-я]")
+_STEMMERS = {lang: snowballstemmer.stemmer(lang) for lang in ("russian", "english", "dutch")}
+
+
+class Mode(Enum):
+    WORD = "word"
+    PREFIX = "prefix"
+    SUFFIX = "suffix"
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, ё folded into е, punctuation and hyphens as separators."""
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    return _WORD.findall(folded)
+
+
+@cache
+def stems(word: str) -> frozenset[str]:
+    """The word's Snowball stems in the languages its script can be."""
+    if _CYRILLIC.search(word):
+        return frozenset({_STEMMERS["russian"].stemWord(word)})
+    return frozenset(
+        {word, _STEMMERS["english"].stemWord(word), _STEMMERS["dutch"].stemWord(word)}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """One word or phrase from the playbook, ready to compare."""
+
+    tokens: tuple[str, ...]  # the words as written
+    parts: tuple[frozenset[str], ...]  # per word: its stems (or the bare prefix/suffix)
+    mode: Mode
+    strong: bool  # a keyword, not a context word
+
+    @classmethod
+    def parse(cls, raw: str, *, strong: bool) -> Keyword:
+        mode = Mode.WORD
+        if raw.endswith("*"):
+            mode = Mode.PREFIX
+        elif raw.startswith("*"):
+            mode = Mode.SUFFIX
+        tokens = words(raw)
+        parts: tuple[frozenset[str], ...]
+        if mode is not Mode.WORD:
+            if len(tokens) != 1:
+                raise ValueError(f"playbook: a prefix or suffix is one word: {raw!r}")
+            parts = (frozenset(tokens),)
+        else:
+            parts = tuple(stems(token) for token in tokens)
+        return cls(tuple(tokens), parts, mode, strong)
+
+    def find(self, text_words: Sequence[str]) -> tuple[int, int] | None:
+        """Where this keyword first matches in `text_words` and how many letters matched
+        (the longest shared stem, summed over a phrase's words), or None."""
+        if self.mode is not Mode.WORD:
+            (affix,) = self.parts[0]
+            test = str.startswith if self.mode is Mode.PREFIX else str.endswith
+            at = next((i for i, w in enumerate(text_words) if test(w, affix)), None)
+            return None if at is None else (at, len(affix))
+        n = len(self.parts)
+        for start in range(len(text_words) - n + 1):
+            shared = [stems(text_words[start + k]) & self.parts[k] for k in range(n)]
+            if all(shared):
+                return start, sum(max(map(len, common)) for common in shared)
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Channel:
     name: str
-    keywords: tuple[str, ...]
+    labels: dict[str, str]
+    keywords: tuple[Keyword, ...]
     actions: dict[Criterion, dict[str, str]]
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels["en"]
+
+    def action(self, criterion: Criterion, locale: str) -> str:
+        texts = self.actions[criterion]
+        return texts.get(locale) or texts["en"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,27 +114,41 @@ class Playbook:
     channels: tuple[Channel, ...]
 
     def channel_for(self, text: str) -> Channel:
-        """The first channel (in playbook order) one of whose keywords starts a word of `text`."""
-        words = normalise(text).split()
-        folded = " ".join(words)
+        """The channel of the most specific keyword found in `text` (the fallback if none)."""
+        text_words = words(text)
+        best: tuple[tuple[int, int, int, int, int], Channel] | None = None
         for channel in self.channels:
             for keyword in channel.keywords:
-                if " " in keyword:
-                    if keyword in folded:
-                        return channel
-                elif any(word.startswith(keyword) for word in words):
-                    return channel
-        return self.channels[-1]
+                found = keyword.find(text_words)
+                if found is None:
+                    continue
+                at, length = found
+                exact = tuple(text_words[at : at + len(keyword.tokens)]) == keyword.tokens
+                rank = (int(keyword.strong), len(keyword.parts), length, int(exact), -at)
+                if best is None or rank > best[0]:
+                    best = (rank, channel)
+        return best[1] if best else self.channels[-1]
+
+    def named(self, name: str | None) -> Channel | None:
+        return next((c for c in self.channels if c.name == name), None)
 
     def action(self, text: str, criterion: Criterion, locale: str) -> str:
-        channel = self.channel_for(text)
-        texts = channel.actions[criterion]
-        return texts.get(locale) or texts["en"]
+        return self.channel_for(text).action(criterion, locale)
+
+    def suggestions(self, channel: Channel, weakest: Criterion, locale: str) -> list[str]:
+        """What to offer one after the other: the channel's action for the weakest
+        criterion, its actions for the other criteria, then the general ones."""
+        order = [weakest, *(c for c in CRITERIA if c is not weakest)]
+        offered = [channel.action(c, locale) for c in order]
+        if channel.name != FALLBACK:
+            offered += [self.channels[-1].action(c, locale) for c in order]
+        return offered
 
 
 @cache
 def load_playbook() -> Playbook:
-    """Read bot/core/playbook.toml (checked: every channel has every criterion and language)."""
+    """Read bot/core/playbook.toml (checked: every channel has names in every language and
+    every criterion's action in every language)."""
     raw = tomllib.loads(
         resources.files("bot.core").joinpath("playbook.toml").read_text(encoding="utf-8")
     )
@@ -60,10 +162,11 @@ def load_playbook() -> Playbook:
             if missing:
                 raise ValueError(f"playbook: {name}.{criterion.value} lacks {missing}")
             actions[criterion] = {lang: texts[lang] for lang in LANGUAGES}
-        keywords = tuple(
-            normalise(k) if " " in k else k.casefold().replace("ё", "е") for k in entry["keywords"]
+        labels = {lang: entry["label"][lang] for lang in LANGUAGES}
+        keywords = tuple(Keyword.parse(k, strong=True) for k in entry["keywords"]) + tuple(
+            Keyword.parse(k, strong=False) for k in entry["context"]
         )
-        channels.append(Channel(name, keywords, actions))
+        channels.append(Channel(name, labels, keywords, actions))
     if channels[-1].name != FALLBACK:
         raise ValueError("playbook: the fallback channel must come last")
     return Playbook(tuple(channels))

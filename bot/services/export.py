@@ -19,7 +19,8 @@ class ExportService:
 
     async def files(self, results: Results) -> list[tuple[str, bytes]]:
         """(file name, content) for every file of the export, in the order they are sent."""
-        plan, owners = await self.results.plan(results)
+        plan = await self.ctx.store.plans.for_round(results.rnd.id)
+        owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
         with self.ctx.speaking(results.ws.locale):
             report = views.report(results, plan)
         png = await self.results.wheel_png(results)

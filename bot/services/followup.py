@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.core.plan import Choice, action_for
+from bot.core.playbook import load_playbook
 from bot.core.schedule import ScheduleSpec, next_fire, parse_schedule
 from bot.core.text import chunk_lines
 from bot.domain import JobKind, Phase, RoundStatus
@@ -55,14 +58,37 @@ class FollowUpService:
         """Touchpoint id -> text, for naming plan items."""
         return {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(workshop_id)}
 
-    async def plan_text(self, chat_id: int) -> str:
+    async def plan_view(
+        self, chat_id: int, *, every: bool = False
+    ) -> tuple[list[str], InlineKeyboardMarkup | None]:
+        """/plan (or /plan all): the plan's lines and its buttons; no plan, a line saying so."""
         ws, items = await self.plan(chat_id)
         if ws is None or not items:
-            return _(NO_PLAN)
-        texts = await self.texts(ws.id)
-        owners = await self.ctx.store.users.many([i.owner_id for i in items if i.owner_id])
-        today = (await self.today(chat_id)).isoformat()
-        return views.plan_text(items, texts, owners, today)
+            return [_(NO_PLAN)], None
+        return await self.results.plan_message(ws, items, every=every)
+
+    async def plan_item(self, chat_id: int, item_id: int) -> PlanItem | None:
+        """An item of the chat's current plan by id (a button from an old plan: None)."""
+        _ws, items = await self.plan(chat_id)
+        return next((i for i in items if i.id == item_id), None)
+
+    async def rechoose(self, item: PlanItem, choice: Choice) -> str:
+        """Store the team's choice for an item and the action it leads to."""
+        ws = await self.ctx.store.workshops.get(item.workshop_id)
+        assert ws is not None
+        text = (await self.texts(ws.id)).get(item.touchpoint_id, "")
+        action = action_for(load_playbook(), text, item.criterion, ws.locale, choice)
+        await self.ctx.store.plans.choose(item.id, action, choice)
+        return action
+
+    async def next_suggestion(self, item: PlanItem) -> str:
+        return await self.rechoose(item, Choice(item.channel, item.suggestion + 1))
+
+    async def set_channel(self, item: PlanItem, channel: str) -> str:
+        return await self.rechoose(item, Choice(channel, 0))
+
+    async def own_action(self, item: PlanItem, text: str) -> str:
+        return await self.rechoose(item, Choice(item.channel, item.suggestion, text))
 
     # --- owners, dates, done ----------------------------------------------------------------
 

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.context import AppContext
+from bot.core.plan import Choice, Entry, build_plan
 from bot.core.playbook import load_playbook
 from bot.core.scoring import Answer, RoundScore, score_round
 from bot.core.text import chunk_lines
-from bot.domain import Criterion, RoundStatus
+from bot.domain import RoundStatus
 from bot.services.render import Renderer
 from bot.services.settings import ChatSettings
-from bot.views.results import Results, caption, plan_lines, table_lines, wheel_spec
-from storage.models import PlanItem, Round, RoundItem, User
-
-PLAN_BELOW = 8.0
+from bot.services.telegram import send_chunks
+from bot.views.plan import plan_keyboard, plan_lines
+from bot.views.results import Results, caption, table_lines, wheel_spec
+from storage.db import utcnow
+from storage.models import PlanItem, Round, RoundItem, Workshop
 
 
 @dataclass(eq=False)
@@ -86,22 +90,23 @@ class ResultsService:
         if rnd is None:
             return
         results = await self.compute(rnd)
-        await self.ctx.store.plans.replace(results.ws.id, rnd.id, self.plan_entries(results))
+        choices = await self.ctx.store.plans.choices(results.ws.id)
+        await self.ctx.store.plans.replace(
+            results.ws.id, rnd.id, self.plan_entries(results, choices)
+        )
         message_id = await self.post(results)
         await self.ctx.store.rounds.set_results_message(rnd.id, message_id)
 
-    def plan_entries(self, results: Results) -> list[tuple[int, Criterion, str]]:
-        """Weak spokes, weakest first (at least one), each with its playbook action."""
-        playbook = load_playbook()
-        texts = {i.touchpoint_id: i.text for i in results.items}
-        order = results.score.plan_order
-        chosen = [s for s in order if (s.overall or 0.0) < PLAN_BELOW] or list(order[:1])
-        entries = []
-        for spoke in chosen:
-            criterion = spoke.weakest or Criterion.SIMPLICITY
-            action = playbook.action(texts[spoke.touchpoint_id], criterion, results.ws.locale)
-            entries.append((spoke.touchpoint_id, criterion, action))
-        return entries
+    def plan_entries(self, results: Results, choices: Mapping[int, Choice]) -> list[Entry]:
+        """Every rated spoke, weakest first, with its action; the short plan flagged."""
+        return build_plan(
+            load_playbook(),
+            results.score.plan_order,
+            {i.touchpoint_id: i.text for i in results.items},
+            results.ws.locale,
+            results.score.mean,
+            choices,
+        )
 
     async def wheel_png(self, results: Results) -> bytes:
         """The wheel for these results, drawn in the render worker, in the workshop's
@@ -110,24 +115,33 @@ class ResultsService:
             spec = wheel_spec(results)
         return await self.renderer.wheel(spec)
 
-    async def plan(self, results: Results) -> tuple[list[PlanItem], dict[int, User]]:
-        """The round's plan and the owners named in it."""
-        plan = await self.ctx.store.plans.for_round(results.rnd.id)
-        owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
-        return plan, owners
+    async def plan_message(
+        self, ws: Workshop, items: list[PlanItem], *, every: bool = False
+    ) -> tuple[list[str], InlineKeyboardMarkup]:
+        """The plan's lines (short, or every spoke) and the buttons under its items."""
+        texts = {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(ws.id)}
+        owners = await self.ctx.store.users.many([i.owner_id for i in items if i.owner_id])
+        zone = ZoneInfo(await self.settings.zone(ws.chat_id))
+        today = utcnow().astimezone(zone).date().isoformat()
+        return (
+            plan_lines(items, texts, owners, today, every=every),
+            plan_keyboard(items, every=every),
+        )
 
     async def post(self, results: Results) -> int:
         """The wheel, the ranking and the plan, in the workshop's language; the wheel's
         message id."""
         ws = results.ws
-        plan, owners = await self.plan(results)
+        plan = await self.ctx.store.plans.for_round(results.rnd.id)
         with self.ctx.speaking(ws.locale):
             text = caption(results)
-            lines = [*table_lines(results), "", *plan_lines(results, plan, owners)]
+            ranking = table_lines(results)
+            lines, keyboard = await self.plan_message(ws, plan)
         png = await self.wheel_png(results)
         wheel = await self.ctx.bot.send_photo(
             ws.chat_id, BufferedInputFile(png, "wheel.png"), caption=text
         )
-        for chunk in chunk_lines(lines):
+        for chunk in chunk_lines(ranking):
             await self.ctx.bot.send_message(ws.chat_id, chunk)
+        await send_chunks(self.ctx.bot, ws.chat_id, lines, keyboard)
         return wheel.message_id

@@ -8,6 +8,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, Message
 
+from bot.core.text import chunk_lines
+
 log = logging.getLogger(__name__)
 
 
@@ -48,3 +50,13 @@ async def send_private(
         return await bot.send_message(user_id, text, reply_markup=markup)
     except TelegramForbiddenError:
         return None
+
+
+async def send_chunks(
+    bot: Bot, chat_id: int, lines: list[str], markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Lines as few messages as fit Telegram's limit, the buttons under the last one."""
+    chunks = chunk_lines(lines)
+    for chunk in chunks[:-1]:
+        await bot.send_message(chat_id, chunk)
+    return await bot.send_message(chat_id, chunks[-1], reply_markup=markup)

@@ -67,3 +67,20 @@ class RoundAction(CallbackData, prefix="rd"):
 
     op: RoundOp
     r: int
+
+
+class PlanOp(StrEnum):
+    NEXT = "n"
+    PICK = "p"
+    SET = "s"
+    BACK = "b"
+
+
+class PlanAction(CallbackData, prefix="pl"):
+    """A facilitator button under a plan item: another suggestion, pick or set the channel
+    (its index in the playbook), back; `all` says whether the message shows every spoke."""
+
+    op: PlanOp
+    item: int
+    ch: int = 0
+    all: int = 0

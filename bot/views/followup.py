@@ -12,25 +12,10 @@ from bot.core.charts import HistorySpec, Series
 from bot.core.text import shorten
 from bot.i18n import N_
 from bot.views.common import user_label
-from bot.views.results import Results, owner_due_text
+from bot.views.results import Results
 from storage.models import PlanItem, Round, User
 
 Trend = dict[int, tuple[str, list[float | None]]]
-
-
-def plan_text(
-    items: Sequence[PlanItem], texts: Mapping[int, str], owners: Mapping[int, User], today: str
-) -> str:
-    """/plan: every item with its action, owner, date, and whether it is overdue."""
-    lines = [_("🛠 <b>Action plan</b>")]
-    for item in items:
-        status = owner_due_text(item, owners)
-        if item.due_date and item.due_date < today and item.done_at is None:
-            status += " " + _("⏰ overdue")
-        lines.append(f"{item.number}. <b>{escape(texts.get(item.touchpoint_id, '?'))}</b>")
-        lines.append(f"   → {escape(item.action)}")
-        lines.append("   " + (status or _("no owner or date yet")))
-    return "\n".join(lines)
 
 
 def due_today_group(

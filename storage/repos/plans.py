@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain import Criterion
+from bot.core.plan import Choice, Entry
 from storage import rows
 from storage.db import to_iso, utcnow
 from storage.models import PlanItem
@@ -20,11 +20,9 @@ PLAN_SELECT = (
 class PlanRepo(Repo):
     """Action plan items: one per weak spoke of a round, with owner, due date and status."""
 
-    async def replace(
-        self, workshop_id: int, round_id: int, items: Sequence[tuple[int, Criterion, str]]
-    ) -> None:
-        """Set the round's plan (touchpoint id, weakest criterion, action), keeping owners,
-        due dates and done marks of touchpoints that were already on an earlier plan."""
+    async def replace(self, workshop_id: int, round_id: int, entries: Sequence[Entry]) -> None:
+        """Set the round's plan, keeping owners, due dates and done marks of touchpoints
+        that were already on an earlier plan of the workshop."""
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "SELECT touchpoint_id, owner_id, due_date, done_at FROM plan_items "
@@ -33,24 +31,56 @@ class PlanRepo(Repo):
             ) as cursor:
                 carried = {row[0]: (row[1], row[2], row[3]) for row in await cursor.fetchall()}
             await conn.execute("DELETE FROM plan_items WHERE round_id = ?", (round_id,))
-            for position, (tp_id, criterion, action) in enumerate(items, start=1):
-                owner, due, done = carried.get(tp_id, (None, None, None))
-                await conn.execute(
-                    "INSERT INTO plan_items (workshop_id, round_id, touchpoint_id, position, "
-                    "criterion, action, owner_id, due_date, done_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            await conn.executemany(
+                "INSERT INTO plan_items (workshop_id, round_id, touchpoint_id, position, "
+                "criterion, action, owner_id, due_date, done_at, short, channel, suggestion, "
+                "own_action, score, weakest_score) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
                         workshop_id,
                         round_id,
-                        tp_id,
+                        e.touchpoint_id,
                         position,
-                        criterion.value,
-                        action,
-                        owner,
-                        due,
-                        done,
-                    ),
-                )
+                        e.criterion.value,
+                        e.action,
+                        *carried.get(e.touchpoint_id, (None, None, None)),
+                        int(e.short),
+                        e.choice.channel,
+                        e.choice.suggestion,
+                        int(e.choice.own_action is not None),
+                        e.score,
+                        e.weakest_score,
+                    )
+                    for position, e in enumerate(entries, start=1)
+                ],
+            )
+
+    async def choices(self, workshop_id: int) -> dict[int, Choice]:
+        """What the team chose for each touchpoint on the workshop's plans, newest last."""
+        found = await self._db.fetchall(
+            "SELECT touchpoint_id, channel, suggestion, own_action, action FROM plan_items "
+            "WHERE workshop_id = ? ORDER BY round_id",
+            (workshop_id,),
+        )
+        return {row[0]: Choice(row[1], row[2], row[4] if row[3] else None) for row in found}
+
+    async def choose(self, item_id: int, action: str, choice: Choice) -> None:
+        """The team took another suggestion, set the channel or wrote its own action."""
+        await self._db.execute(
+            "UPDATE plan_items SET action = ?, channel = ?, suggestion = ?, own_action = ? "
+            "WHERE id = ?",
+            (
+                action,
+                choice.channel,
+                choice.suggestion,
+                int(choice.own_action is not None),
+                item_id,
+            ),
+        )
+
+    async def get(self, item_id: int) -> PlanItem | None:
+        return await self._one(rows.plan_item, f"{PLAN_SELECT} WHERE p.id = ?", (item_id,))
 
     async def for_round(self, round_id: int) -> list[PlanItem]:
         return await self._all(

@@ -152,7 +152,7 @@ async def test_one_number_per_touchpoint_across_two_rounds(
     listed = await tg.wait_message(group, "5. Invoice email", after=after)
     assert "3. Phone line" in listed.text and "1. Old brochure" not in listed.text
 
-    async def rate_round(n: int, values: dict[str, str]) -> str:
+    async def rate_round(n: int, values: dict[str, str]) -> tuple[str, str]:
         after = max(m.message_id for m in tg.messages[group.id])
         await tg.send(alice, group, "/rate")
         announcement = await tg.wait_message(group, f"Rating round {n}", after=after)
@@ -164,14 +164,16 @@ async def test_one_number_per_touchpoint_across_two_rounds(
                 await tap(tg, bob, wizard, values[name])
         assert "3. Phone line: " in wizard.text
         await tg.send(alice, group, "/finish")
-        return (await tg.wait_message(group, "Ranking", after=after)).text
+        table = (await tg.wait_message(group, "Ranking", after=after)).text
+        return table, (await tg.wait_message(group, "Action plan", after=after)).text
 
-    first = await rate_round(1, {"Delivery": "2", "Website": "3", "Phone": "4", "Invoice": "9"})
-    second = await rate_round(2, {"Delivery": "5", "Website": "6", "Phone": "1", "Invoice": "9"})
+    first, _ = await rate_round(1, {"Delivery": "2", "Website": "3", "Phone": "4", "Invoice": "9"})
+    second, plan = await rate_round(
+        2, {"Delivery": "5", "Website": "6", "Phone": "1", "Invoice": "9"}
+    )
     for table in (first, second):
         assert " 3 Phone line" in table and " 4 Delivery" in table and " 2 Website chat" in table
-    plan = second[second.index("Action plan") :]
-    assert plan.index("3. Phone line:") < plan.index("4. Delivery:") < plan.index("2. Website")
+    assert plan.index("3. Phone line —") < plan.index("4. Delivery —") < plan.index("2. Website")
 
     await tg.send(alice, group, "/done 3")
     await tg.wait_message(group, "Item 3 is done")

@@ -1,0 +1,122 @@
+"""The action plan as the group sees it, after the results and on /plan, with its buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot.core.playbook import Playbook
+from bot.i18n import N_
+from bot.views.callbacks import PlanAction, PlanOp
+from bot.views.common import criterion_name
+from bot.views.results import owner_due_text
+from storage.models import PlanItem, User
+
+CHANNEL_COLUMNS = 2
+
+
+def shown(items: Sequence[PlanItem], every: bool) -> list[PlanItem]:
+    """The short plan (and anything the team already took on), or every spoke."""
+    return [i for i in items if every or i.short or i.owner_id or i.due_date]
+
+
+def plan_lines(
+    items: Sequence[PlanItem],
+    texts: Mapping[int, str],
+    owners: Mapping[int, User],
+    today: str,
+    *,
+    every: bool = False,
+) -> list[str]:
+    """Weakest first: the score, the weakest criterion, the action, owner, date, status."""
+    listed = shown(items, every)
+    head = _("🛠 <b>Action plan</b>: every spoke") if every else _("🛠 <b>Action plan</b>")
+    lines = [head]
+    for item in listed:
+        text = escape(texts.get(item.touchpoint_id, "?"))
+        if item.score is None:
+            lines.append(f"{item.number}. <b>{text}</b>")
+        else:
+            weakest = "—" if item.weakest_score is None else f"{item.weakest_score:.1f}"
+            lines.append(
+                _("{n}. <b>{text}</b> — {overall:.1f}, weakest: {criterion} ({value})").format(
+                    n=item.number,
+                    text=text,
+                    overall=item.score,
+                    criterion=criterion_name(item.criterion).lower(),
+                    value=weakest,
+                )
+            )
+        own = " ✍️" if item.own_action else ""
+        lines.append(f"   → {escape(item.action)}{own}")
+        status = owner_due_text(item, owners)
+        if item.due_date and item.due_date < today and item.done_at is None:
+            status = (status + " " if status else "") + _("⏰ overdue")
+        lines.append("   " + (status or _("no owner or date yet")))
+    lines.append("")
+    hidden = len(items) - len(listed)
+    if hidden:
+        lines.append(
+            _("The weakest {shown} of {total} spokes; /plan all shows every one.").format(
+                shown=len(listed), total=len(items)
+            )
+        )
+    lines.append(
+        _(
+            "Give each item an owner and a date: /assign N @user, /due N 2w, /done N. "
+            "Your own action: /action N text."
+        )
+    )
+    return lines
+
+
+def plan_keyboard(items: Sequence[PlanItem], *, every: bool = False) -> InlineKeyboardMarkup:
+    """Under each open item: another suggestion, or set the channel."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=f"{item.number} · 🔄 " + _("Another action"),
+                callback_data=PlanAction(op=PlanOp.NEXT, item=item.id, all=int(every)).pack(),
+            ),
+            InlineKeyboardButton(
+                text=f"{item.number} · 🏷 " + _("Channel"),
+                callback_data=PlanAction(op=PlanOp.PICK, item=item.id, all=int(every)).pack(),
+            ),
+        ]
+        for item in shown(items, every)
+        if item.done_at is None
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def channel_keyboard(
+    item: PlanItem, playbook: Playbook, locale: str, *, every: bool
+) -> InlineKeyboardMarkup:
+    """The channel types to file item under (the current one ticked), and back."""
+    buttons = [
+        InlineKeyboardButton(
+            text=("✓ " if channel.name == item.channel else "") + channel.label(locale),
+            callback_data=PlanAction(op=PlanOp.SET, item=item.id, ch=index, all=int(every)).pack(),
+        )
+        for index, channel in enumerate(playbook.channels)
+    ]
+    rows = [buttons[i : i + CHANNEL_COLUMNS] for i in range(0, len(buttons), CHANNEL_COLUMNS)]
+    back = PlanAction(op=PlanOp.BACK, item=item.id, all=int(every)).pack()
+    rows.append([InlineKeyboardButton(text="← " + _("Back"), callback_data=back)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def channel_set(number: int, label: str) -> str:
+    return _("Item {n} is now filed under {channel}.").format(n=number, channel=label)
+
+
+def action_set(number: int) -> str:
+    return _("Item {n} now has your own action; it stays on the plan for the next round.").format(
+        n=number
+    )
+
+
+ACTION_USAGE = N_("Usage: /action N followed by your own action, N being the number from /plan.")
