@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import statistics
+from dataclasses import replace
 
+import openpyxl
 import pytest
 from aiogram.methods import SendDocument, SendPhoto
 
 from bot.domain import RoundStatus
+from bot.services.export import ExportService
 from bot.views.results import wheel_spec
 from tests.harness import Harness
 from tests.test_rating import Team
@@ -72,29 +76,52 @@ async def test_export_parses_back_to_the_same_numbers(closed: Team) -> None:
     docs = closed.h.session.of(SendDocument)
     names = [d.document.filename for d in docs]
     assert [n.rsplit("-", 1)[-1] for n in names] == [
+        "round1.xlsx",
         "touchpoints.csv",
         "answers.csv",
         "report.md",
         "wheel.png",
     ]
-    table = list(csv.DictReader(io.StringIO(docs[0].document.data.decode())))
-    by_name = {row["touchpoint"]: row for row in table}
+    book = openpyxl.load_workbook(io.BytesIO(docs[0].document.data))
+    assert book.sheetnames == ["Touchpoints", "Answers", "Action plan"]
+    sheet = list(book["Touchpoints"].values)
+    head = list(sheet[0])
+    by_name = {row[1]: dict(zip(head, row, strict=True)) for row in sheet[1:]}
     for spoke, name in enumerate(["Website chat", "Phone line", "Delivery"]):
-        assert float(by_name[name]["overall"]) == pytest.approx(expected_overall(spoke), abs=1e-4)
-        assert by_name[name]["raters"] == "3"
-    assert by_name["Phone line"]["rank"] == "3" and by_name["Website chat"]["rank"] == "1"
-    assert by_name["Phone line"]["weakest"] == "speed"
-    raw = list(csv.DictReader(io.StringIO(docs[1].document.data.decode())))
-    assert len(raw) == 27
-    assert {row["rater"] for row in raw} == {"R1", "R2", "R3"}
+        # Numbers as numbers, the same as the ranking shows (to two places).
+        overall = by_name[name]["Overall"]
+        assert isinstance(overall, int | float)
+        assert overall == pytest.approx(expected_overall(spoke), abs=0.005)
+        assert by_name[name]["Raters"] == 3
+    assert by_name["Phone line"]["Rank"] == 3 and by_name["Website chat"]["Rank"] == 1
+    assert by_name["Phone line"]["Weakest"] == "Response speed"
+    answers = list(book["Answers"].values)[1:]
+    assert len(answers) == 27 and {row[0] for row in answers} == {"R1", "R2", "R3"}
     for spoke in range(3):
-        simplicity = [
-            int(r["value"])
-            for r in raw
-            if r["spoke"] == str(spoke + 1) and r["criterion"] == "simplicity"
-        ]
+        simplicity = [r[4] for r in answers if r[1] == spoke + 1 and r[3] == "Simplicity"]
         assert sorted(simplicity) == sorted(VALUES[p][spoke * 3] for p in VALUES)
-    assert docs[3].document.data[:4] == b"\x89PNG"
+    plan = list(book["Action plan"].values)
+    assert [row[0] for row in plan[1:]] == [2, 3, 1]  # weakest first, every spoke
+
+    raw = docs[1].document.data
+    assert raw.startswith(codecs.BOM_UTF8)
+    table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = {row["Touchpoint"]: row for row in table}
+    assert float(rows["Phone line"]["Overall"]) == pytest.approx(expected_overall(1), abs=0.005)
+    assert docs[2].document.data.startswith(codecs.BOM_UTF8)
+    assert docs[4].document.data[:4] == b"\x89PNG"
+
+
+async def test_a_russian_csv_uses_semicolons_and_decimal_commas(closed: Team) -> None:
+    export: ExportService = closed.h.dp["export"]
+    results = await closed.h.dp["results"].latest(closed.chat.id)
+    assert results is not None
+    files = dict(await export.files(replace(results, ws=replace(results.ws, locale="ru"))))
+    text = files["touchwheel-round1-touchpoints.csv"].decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert table[0][:4] == ["#", "Точка контакта", "Этап", "Простота"]
+    phone = next(row for row in table if row[1] == "Phone line")
+    assert phone[6] == f"{round(expected_overall(1), 2)}".replace(".", ",")
 
 
 async def test_results_again_on_request(closed: Team) -> None:

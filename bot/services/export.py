@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiogram.utils.i18n import gettext as _
+
 from bot.context import AppContext
 from bot.services.results import ResultsService
 from bot.views import export as views
@@ -21,13 +23,23 @@ class ExportService:
         """(file name, content) for every file of the export, in the order they are sent."""
         plan = await self.ctx.store.plans.for_round(results.rnd.id)
         owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
-        with self.ctx.speaking(results.ws.locale):
+        texts = {i.touchpoint_id: i.text for i in results.items}
+        locale = results.ws.locale
+        with self.ctx.speaking(locale):
             report = views.report(results, plan)
+            touchpoints = views.touchpoint_table(results, plan, owners)
+            answers = views.answer_table(results)
+            sheets = [
+                (_("Touchpoints"), touchpoints),
+                (_("Answers"), answers),
+                (_("Action plan"), views.plan_table(plan, texts, owners)),
+            ]
         png = await self.results.wheel_png(results)
         stem = f"touchwheel-round{results.rnd.number}"
         return [
-            (f"{stem}-touchpoints.csv", views.touchpoints_csv(results, plan, owners)),
-            (f"{stem}-answers.csv", views.answers_csv(results)),
+            (f"{stem}.xlsx", views.to_xlsx(sheets)),
+            (f"{stem}-touchpoints.csv", views.to_csv(touchpoints, locale)),
+            (f"{stem}-answers.csv", views.to_csv(answers, locale)),
             (f"{stem}-report.md", report.encode("utf-8")),
             (f"{stem}-wheel.png", png),
         ]

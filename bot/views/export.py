@@ -9,90 +9,170 @@ from collections.abc import Mapping, Sequence
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain import CRITERIA
-from bot.views.common import criterion_name, user_label
+from bot.views.common import criterion_name, show_date, stage_label, user_label
+from bot.views.plan import shown
 from bot.views.results import Results, title, verdict_text
 from storage.models import PlanItem, User
 
-TOUCHPOINT_COLUMNS = (
-    "spoke",
-    "touchpoint",
-    "stage",
-    "simplicity",
-    "convenience",
-    "speed",
-    "overall",
-    "raters",
-    "spread",
-    "disagreement",
-    "rank",
-    "weakest",
-    "action",
-    "owner",
-    "due",
-)
-ANSWER_COLUMNS = ("rater", "spoke", "touchpoint", "criterion", "value", "source")
+Cell = str | int | float | None
+Table = tuple[list[str], list[list[Cell]]]
+# Spreadsheets in these languages read ";" as the separator and "," as the decimal mark.
+DECIMAL_COMMA = frozenset({"ru", "nl"})
 
 
-def _num(value: float | None, digits: int = 4) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
+def _one(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
 
 
-def touchpoints_csv(
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def touchpoint_table(
     results: Results, plan: Sequence[PlanItem], owners: Mapping[int, User]
-) -> bytes:
+) -> Table:
     """One row per spoke: its means, spread, rank and plan entry."""
     by_touchpoint = {p.touchpoint_id: p for p in plan}
     rank = {s.touchpoint_id: n for n, s in enumerate(results.score.ranking, start=1)}
-    table = io.StringIO()
-    writer = csv.writer(table)
-    writer.writerow(TOUCHPOINT_COLUMNS)
+    headers = [
+        "#",
+        _("Touchpoint"),
+        _("Stage"),
+        *(criterion_name(c) for c in CRITERIA),
+        _("Overall"),
+        _("Raters"),
+        _("Spread"),
+        _("Disagreement"),
+        _("Rank"),
+        _("Weakest"),
+        _("Action"),
+        _("Owner"),
+        _("Due"),
+    ]
+    rows: list[list[Cell]] = []
     for item in results.items:
         spoke = results.spoke(item)
         entry = by_touchpoint.get(item.touchpoint_id)
         owner = owners.get(entry.owner_id) if entry and entry.owner_id else None
-        writer.writerow(
+        rows.append(
             [
                 item.number,
                 item.text,
-                item.stage.value,
-                *(_num(spoke.criteria[c].mean) for c in CRITERIA),
-                _num(spoke.overall),
+                stage_label(item.stage),
+                *(_round(spoke.criteria[c].mean) for c in CRITERIA),
+                _round(spoke.overall),
                 spoke.raters,
-                _num(max(s.spread for s in spoke.criteria.values())),
-                int(spoke.disagreement),
-                rank.get(item.touchpoint_id, ""),
-                spoke.weakest.value if spoke.weakest else "",
+                _round(max(s.spread for s in spoke.criteria.values())),
+                _("yes") if spoke.disagreement else "",
+                rank.get(item.touchpoint_id),
+                criterion_name(spoke.weakest) if spoke.weakest else "",
                 entry.action if entry else "",
                 user_label(owner) if owner else "",
-                entry.due_date if entry and entry.due_date else "",
+                show_date(entry.due_date) if entry and entry.due_date else "",
             ]
         )
-    return table.getvalue().encode("utf-8")
+    return headers, rows
 
 
-def answers_csv(results: Results) -> bytes:
+def answer_table(results: Results) -> Table:
     """Every answer, raters shown only as R1, R2… in the order of their ids."""
-    raw = io.StringIO()
-    writer = csv.writer(raw)
-    writer.writerow(ANSWER_COLUMNS)
+    headers = [_("Rater"), "#", _("Touchpoint"), _("Criterion"), _("Value"), _("Source")]
+    sources = {"team": _("team"), "customer": _("customer")}
     pseudonyms: dict[int, str] = {}
     position = {i.touchpoint_id: i for i in results.items}
+    rows: list[list[Cell]] = []
     for answer in sorted(
         results.answers, key=lambda a: (a.rater_id, position[a.touchpoint_id].position)
     ):
         alias = pseudonyms.setdefault(answer.rater_id, f"R{len(pseudonyms) + 1}")
         item = position[answer.touchpoint_id]
-        writer.writerow(
+        rows.append(
             [
                 alias,
                 item.number,
                 item.text,
-                answer.criterion.value,
-                "" if answer.value is None else answer.value,
-                answer.source,
+                criterion_name(answer.criterion),
+                answer.value,
+                sources.get(answer.source, answer.source),
             ]
         )
-    return raw.getvalue().encode("utf-8")
+    return headers, rows
+
+
+def plan_table(
+    plan: Sequence[PlanItem], texts: Mapping[int, str], owners: Mapping[int, User]
+) -> Table:
+    """Every plan item, weakest first, with the short plan marked."""
+    headers = [
+        "#",
+        _("Touchpoint"),
+        _("Overall"),
+        _("Weakest"),
+        _("Action"),
+        _("Short plan"),
+        _("Owner"),
+        _("Due"),
+        _("Done"),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            p.number,
+            texts.get(p.touchpoint_id, ""),
+            _round(p.score),
+            criterion_name(p.criterion),
+            p.action,
+            _("yes") if p.short else "",
+            user_label(owners[p.owner_id]) if p.owner_id and p.owner_id in owners else "",
+            show_date(p.due_date) if p.due_date else "",
+            _("yes") if p.done_at else "",
+        ]
+        for p in plan
+    ]
+    return headers, rows
+
+
+def to_csv(table: Table, locale: str) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel reads it right; ";" and a decimal comma in
+    languages whose spreadsheets expect them."""
+    comma = locale in DECIMAL_COMMA
+
+    def cell(value: Cell) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            text = f"{value:g}" if value == int(value) else f"{value}"
+            return text.replace(".", ",") if comma else text
+        return str(value)
+
+    headers, rows = table
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if comma else ",")
+    writer.writerow(headers)
+    writer.writerows([cell(v) for v in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(sheets: Sequence[tuple[str, Table]]) -> bytes:
+    """A workbook with one sheet per table: bold headers, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title_text, (headers, rows) in sheets:
+        sheet = book.create_sheet(title_text[:31])
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        for column in sheet.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(60, max(6, width + 2))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def report(results: Results, plan: Sequence[PlanItem]) -> str:
@@ -121,14 +201,14 @@ def report(results: Results, plan: Sequence[PlanItem]) -> str:
     by_id = {i.touchpoint_id: i for i in results.items}
     for spoke in score.ranking:
         ranked = by_id[spoke.touchpoint_id]
-        cells = " | ".join(_num(spoke.criteria[c].mean, 1) for c in CRITERIA)
+        cells = " | ".join(_one(spoke.criteria[c].mean) for c in CRITERIA)
         flag = " ⚠" if spoke.disagreement else ""
         lines.append(
             f"| {ranked.number} | {ranked.text.replace('|', '/')}{flag} | {cells} | "
-            f"{_num(spoke.overall, 1)} | {spoke.raters} |"
+            f"{_one(spoke.overall)} | {spoke.raters} |"
         )
     lines += ["", "## " + _("Action plan"), ""]
-    for entry in plan:
+    for entry in shown(plan, every=False):
         item = by_id.get(entry.touchpoint_id)
         if item is not None:
             lines.append(
