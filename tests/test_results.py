@@ -98,7 +98,9 @@ async def test_export_parses_back_to_the_same_numbers(closed: Team) -> None:
     answers = list(book["Answers"].values)[1:]
     assert len(answers) == 27 and {row[0] for row in answers} == {"R1", "R2", "R3"}
     for spoke in range(3):
-        simplicity = [r[4] for r in answers if r[1] == spoke + 1 and r[3] == "Simplicity"]
+        simplicity = [
+            int(str(r[4])) for r in answers if r[1] == spoke + 1 and r[3] == "Simplicity"
+        ]
         assert sorted(simplicity) == sorted(VALUES[p][spoke * 3] for p in VALUES)
     plan = list(book["Action plan"].values)
     assert [row[0] for row in plan[1:]] == [2, 3, 1]  # weakest first, every spoke
