@@ -115,7 +115,7 @@ async def schedule(
     if spec is None or when is None:
         await message.reply(_("Scheduled re-evaluation is off."))
     else:
-        await message.reply(views.schedule_set(spec.text(), when))
+        await message.reply(views.schedule_set(spec, when))
 
 
 async def history(message: Message, followup: FollowUpService) -> None:

@@ -150,3 +150,27 @@ async def test_ideas_after_results_join_the_next_round(team: Team) -> None:
     rounds = await team.h.ctx.store.rounds.for_workshop(ws.id)
     items = await team.h.ctx.store.rounds.items(rounds[-1].id)
     assert [i.text for i in items] == ["Website chat", "Phone line", "Delivery", "Instagram DM"]
+
+
+async def test_russian_wording_of_the_schedule_and_the_trend(harness: Harness) -> None:
+    """Issue 11: no English schedule inside a Russian sentence; "за 2 раунда", not
+    "за раунды: 2"."""
+    from bot.core.schedule import parse_schedule
+    from bot.views.followup import history_caption, schedule_set
+
+    quarterly, fortnightly = parse_schedule("quarterly 10:00"), parse_schedule("every 14d")
+    assert quarterly is not None and fortnightly is not None
+    when = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    with harness.ctx.speaking("ru"):
+        assert schedule_set(quarterly, when).startswith("🔁 Переоценка: ежеквартально в 10:00.")
+        assert "каждые 14 дней в 10:00" in schedule_set(fortnightly, when)
+        captions = [history_caption(n) for n in (1, 2, 5, 21)]
+    assert captions == [
+        "📈 Динамика за 1 раунд",
+        "📈 Динамика за 2 раунда",
+        "📈 Динамика за 5 раундов",
+        "📈 Динамика за 21 раунд",
+    ]
+    with harness.ctx.speaking("en"):
+        assert "Re-evaluation quarterly at 10:00." in schedule_set(quarterly, when)
+        assert history_caption(1) == "📈 Trend across 1 round"

@@ -7,8 +7,10 @@ from datetime import datetime
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.core.charts import HistorySpec, Series
+from bot.core.schedule import Every, ScheduleSpec
 from bot.core.text import shorten
 from bot.i18n import N_
 from bot.views.common import user_label
@@ -51,10 +53,23 @@ def reevaluation_lines(open_items: Sequence[PlanItem], texts: Mapping[int, str])
     return lines
 
 
-def schedule_set(spec: str, when: datetime) -> str:
+def schedule_name(spec: ScheduleSpec) -> str:
+    """The schedule in the chat's language: "quarterly at 10:00", "every 14 days at 09:30"."""
+    names = {
+        Every.WEEKLY: _("weekly"),
+        Every.MONTHLY: _("monthly"),
+        Every.QUARTERLY: _("quarterly"),
+    }
+    head = names.get(spec.every) or ngettext("every {n} day", "every {n} days", spec.days).format(
+        n=spec.days
+    )
+    return _("{schedule} at {time}").format(schedule=head, time=f"{spec.at:%H:%M}")
+
+
+def schedule_set(spec: ScheduleSpec, when: datetime) -> str:
     """`when` already in the chat's zone."""
     return _("🔁 Re-evaluation {spec}. Next round opens on {when}.").format(
-        spec=spec, when=when.strftime("%d.%m.%Y %H:%M %Z")
+        spec=schedule_name(spec), when=when.strftime("%d.%m.%Y %H:%M %Z")
     )
 
 
@@ -107,7 +122,9 @@ def history_spec(
 
 
 def history_caption(rounds: int) -> str:
-    return _("📈 Trend across {n} rounds").format(n=rounds)
+    return ngettext("📈 Trend across {n} round", "📈 Trend across {n} rounds", rounds).format(
+        n=rounds
+    )
 
 
 def history_table(rounds: Sequence[Round], series: Trend, roundness: Sequence[float]) -> str:
