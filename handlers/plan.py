@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.core.playbook import load_playbook
+from bot.core.text import TELEGRAM_TEXT_LIMIT
 from bot.services.followup import FollowUpService
 from bot.services.telegram import edit_text, send_chunks
 from bot.views import plan as views
@@ -86,7 +87,7 @@ async def plan_button(
     await query.answer(notice)
     lines, keyboard = await followup.plan_view(message.chat.id, every=every)
     text = "\n".join(lines)
-    if len(text) <= 4096:
+    if len(text) <= TELEGRAM_TEXT_LIMIT:
         await edit_text(bot, message.chat.id, message.message_id, text, keyboard)
     else:
         await send_chunks(bot, message.chat.id, lines, keyboard)
