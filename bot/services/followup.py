@@ -42,7 +42,7 @@ class FollowUpService:
     renderer: Renderer
 
     async def today(self, chat_id: int) -> date:
-        return utcnow().astimezone(ZoneInfo(await self.settings.zone(chat_id))).date()
+        return await self.settings.today(chat_id)
 
     async def workshop(self, chat_id: int) -> Workshop | None:
         """The chat's latest workshop: the one its plan and schedule follow."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
@@ -19,7 +18,6 @@ from bot.services.settings import ChatSettings
 from bot.services.telegram import send_chunks
 from bot.views.plan import plan_keyboard, plan_lines
 from bot.views.results import Results, caption, table_lines, wheel_spec
-from storage.db import utcnow
 from storage.models import PlanItem, Round, RoundItem, Workshop
 
 
@@ -121,8 +119,7 @@ class ResultsService:
         """The plan's lines (short, or every spoke) and the buttons under its items."""
         texts = {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(ws.id)}
         owners = await self.ctx.store.users.many([i.owner_id for i in items if i.owner_id])
-        zone = ZoneInfo(await self.settings.zone(ws.chat_id))
-        today = utcnow().astimezone(zone).date().isoformat()
+        today = (await self.settings.today(ws.chat_id)).isoformat()
         return (
             plan_lines(items, texts, owners, today, every=every),
             plan_keyboard(items, every=every),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from bot.config import Capture, Config
 from storage import Storage
+from storage.db import utcnow
 
 
 class ChatSettings:
@@ -17,6 +21,10 @@ class ChatSettings:
         """The IANA time zone times are shown in."""
         chat = await self._store.chats.get(chat_id)
         return (chat.timezone if chat else None) or self._config.locale.timezone
+
+    async def today(self, chat_id: int) -> date:
+        """The date it is now in the chat's time zone."""
+        return utcnow().astimezone(ZoneInfo(await self.zone(chat_id))).date()
 
     async def locale(self, chat_id: int) -> str | None:
         """The chat's language, if one was set (else each user's own)."""
