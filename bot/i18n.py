@@ -100,7 +100,9 @@ def update_catalogues() -> dict[str, list[str]]:
         with po_path.open("wb") as po_file:
             write_po(po_file, catalog, width=99, sort_output=True, omit_header=False)
         if folder.name != "en":
-            missing[folder.name] = [str(msg.id) for msg in catalog if msg.id and not msg.string]
+            missing[folder.name] = [
+                str(msg.id) for msg in catalog if msg.id and not is_translated(msg.string)
+            ]
     return missing
 
 

@@ -8,6 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.core.durations import DurationError, parse_duration
 from bot.core.ideas import MAX_LENGTH, MIN_LENGTH, parse_lines
@@ -108,11 +109,14 @@ async def merge(
         return
     ws, (keep, gone) = named
     merged = await review.merge(ws, keep, gone)
-    await message.reply(
-        _("Merged {m} into {n}. {text} (+{plus})").format(
-            m=gone.number, n=keep.number, text=escape(keep.text), plus=merged.votes - 1
-        )
+    text = _("Merged {m}. «{gone}» into {n}. «{keep}».").format(
+        m=gone.number, gone=escape(gone.text), n=keep.number, keep=escape(keep.text)
     )
+    if merged.votes > 1:  # one person who wrote both is still one person
+        text += " " + ngettext(
+            "{n} person named it.", "{n} people named it.", merged.votes
+        ).format(n=merged.votes)
+    await message.reply(text)
 
 
 async def rename(

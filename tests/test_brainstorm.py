@@ -225,6 +225,12 @@ async def test_finish_is_for_the_facilitator(
     assert done is not None and done.phase is Phase.REVIEW
     final = harness.session.sent(chat.id)[-1]
     assert "Time is up" in final.text and "1. Website" in final.text
+    # The board's last edit says the time is up and points below; the list is posted once.
+    board_edit = [
+        m for m in harness.session.of(EditMessageText) if m.message_id == ws.board_message_id
+    ][-1]
+    assert "Time is up" in board_edit.text and "1. Website" not in board_edit.text
+    assert sum("1. Website" in m.text for m in harness.session.sent(chat.id)) == 1
     assert await harness.ctx.store.jobs.pending() == []
 
 
@@ -301,3 +307,25 @@ def test_marks_and_leads() -> None:
     assert countdown_mark(timedelta(minutes=10, seconds=20), timedelta(seconds=25)) == 1
     leads = {mark_lead(key) for key in range(1, 200)}
     assert len(leads) > 20 and all(timedelta(0) <= lead < MARK_SPREAD for lead in leads)
+
+
+async def test_merge_names_both_and_counts_people_not_ideas(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    alice, bob, _ = people
+    await started(harness, alice, chat)
+    await harness.say(alice, chat, "/idea Website\nOnline chat on the site")
+    await harness.say(alice, chat, "/idea Phone line")
+    await harness.say(bob, chat, "/idea Call centre after hours")
+    await harness.say(alice, chat, "/finish")
+
+    # Alice wrote both 1 and 2: still one person, and no "(+0)".
+    await harness.say(alice, chat, "/merge 1 2")
+    answer = harness.session.sent(chat.id)[-1].text
+    assert answer == "Merged 2. «Online chat on the site» into 1. «Website»."
+    # Bob's idea folds into Alice's: two people named it now.
+    await harness.say(alice, chat, "/merge 3 4")
+    answer = harness.session.sent(chat.id)[-1].text
+    assert answer == (
+        "Merged 4. «Call centre after hours» into 3. «Phone line». 2 people named it."
+    )

@@ -14,7 +14,7 @@ from aiogram.methods import SendDocument, SendPhoto
 
 from bot.domain import RoundStatus
 from bot.services.export import ExportService
-from bot.views.results import wheel_spec
+from bot.views.results import table_lines, wheel_spec
 from tests.harness import Harness
 from tests.test_rating import Team
 
@@ -151,3 +151,24 @@ async def test_a_second_round_draws_the_first_underneath(closed: Team) -> None:
         [expected_overall(0), expected_overall(1), expected_overall(2)]
     )
     assert results.previous_roundness is not None and results.score.roundness == 100
+
+
+async def test_long_names_wrap_in_the_ranking_instead_of_being_cut(closed: Team) -> None:
+    """Two names that start alike ("Звонок в контакт-центр…") stay whole and apart."""
+    results_flow = closed.h.dp["results"]
+    results = await results_flow.latest(closed.chat.id)
+    assert results is not None
+    names = ["Звонок в контакт-центр: ожидание", "Звонок в контакт-центр: ответ"]
+    items = tuple(
+        replace(item, text=names[i]) if i < 2 else item for i, item in enumerate(results.items)
+    )
+    with closed.h.ctx.speaking("en"):
+        lines = table_lines(replace(results, items=items))
+    table = lines[1].removeprefix("<pre>").removesuffix("</pre>").splitlines()
+    assert "…" not in lines[1]
+    first = next(i for i, row in enumerate(table) if row.startswith(" 1 "))
+    assert table[first].startswith(" 1 Звонок в       ")
+    assert [row.strip() for row in table[first + 1 : first + 3]] == ["контакт-центр:", "ожидание"]
+    second = next(i for i, row in enumerate(table) if row.startswith(" 2 "))
+    assert [row.strip() for row in table[second + 1 : second + 3]] == ["контакт-центр:", "ответ"]
+    assert all(len(row) <= 44 for row in table)  # a phone's monospace width

@@ -51,9 +51,11 @@ def board_text(
     now: datetime,
 ) -> str:
     """The board as the group sees it: topic, clock, counts, newest ideas, how to add."""
-    title = _("🧠 <b>Touchpoint brainstorm</b>")
-    if ws.topic:
-        title += f": {escape(ws.topic)}"
+    title = (
+        _("🧠 <b>Touchpoint brainstorm</b> · {topic}").format(topic=escape(ws.topic))
+        if ws.topic
+        else _("🧠 <b>Touchpoint brainstorm</b>")
+    )
     lines = [title]
     if ws.phase is Phase.BRAINSTORM and ws.deadline is not None:
         end = format_local(ws.deadline, zone, now)
@@ -71,6 +73,10 @@ def board_text(
     else:
         lines.append(_("🔔 Time is up."))
     lines.append(counts_line(len(touchpoints), contributors))
+    if ws.phase not in (Phase.BRAINSTORM, Phase.CANCELLED) and touchpoints:
+        # The bell posts the whole numbered list next: the board does not repeat it.
+        lines.append(_("The full list is in the message below (and in /list)."))
+        return "\n".join(lines)
     lines.append("")
     shown = list(touchpoints)[-BOARD_NEWEST:]
     if len(touchpoints) > len(shown):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.core.charts import Spoke, WheelSpec
 from bot.core.scoring import Answer, RoundScore, SpokeScore, Verdict
-from bot.core.text import shorten
 from bot.domain import CRITERIA, Stage
 from bot.i18n import N_
 from bot.views.common import criterion_name, show_date, stage_label, user_label
@@ -40,13 +41,13 @@ class Results:
 
 def verdict_text(score: RoundScore) -> str:
     texts = {
-        Verdict.ROUND: _("round: a smooth ride"),
-        Verdict.OVAL: _("oval: the ride wobbles"),
-        Verdict.BUMPY: _("bumpy: the service jolts customers"),
+        Verdict.ROUND: _("round — a smooth ride"),
+        Verdict.OVAL: _("oval — the ride wobbles"),
+        Verdict.BUMPY: _("bumpy — the service jolts customers"),
     }
     text = texts[score.verdict]
     if score.slow and score.verdict is Verdict.ROUND:
-        text += " " + _("(but small: it rolls evenly, yet slowly)")
+        text += " " + _("(but small — it rolls evenly, yet slowly)")
     return text
 
 
@@ -100,8 +101,12 @@ def wheel_spec(results: Results) -> WheelSpec:
     ]
     return WheelSpec(
         title=title(results),
-        subtitle=_("{raters} rated · roundness {index}/100: {verdict}").format(
-            raters=score.raters, index=round(score.roundness), verdict=verdict_text(score)
+        subtitle=ngettext("{n} person rated", "{n} people rated", score.raters).format(
+            n=score.raters
+        )
+        + " · "
+        + _("roundness {index}/100: {verdict}").format(
+            index=round(score.roundness), verdict=verdict_text(score)
         ),
         spokes=spokes,
         mean=score.mean if score.ranking else None,
@@ -132,15 +137,15 @@ def table_lines(results: Results) -> list[str]:
         means = [spoke.criteria[c].mean for c in CRITERIA]
         cells = " ".join("   —" if m is None else f"{m:>4.1f}" for m in means)
         overall = "   —" if spoke.overall is None else f"{spoke.overall:>4.1f}"
-        row = (
-            f"{item.number:>2} {shorten(item.text, TABLE_NAME_WIDTH):<{TABLE_NAME_WIDTH}} "
-            f"{cells} {overall} {spoke.raters:>2}"
-        )
+        # The whole name, wrapped under itself: two names that start alike stay apart.
+        name = textwrap.wrap(item.text, TABLE_NAME_WIDTH, break_long_words=True) or [""]
+        row = f"{item.number:>2} {name[0]:<{TABLE_NAME_WIDTH}} {cells} {overall} {spoke.raters:>2}"
         if compare:
             row += " " + delta_text(spoke.overall, results.previous.get(spoke.touchpoint_id))
         if spoke.disagreement:
             row += " ⚠"
         rows.append(escape(row))
+        rows.extend(escape(f"{'':>2} {more}") for more in name[1:])
     lines = [_("📊 <b>Ranking</b>"), "<pre>" + "\n".join(rows) + "</pre>"]
     lines.append(
         _(

@@ -43,11 +43,17 @@ def command_menu(i18n: I18n, locale: str, pairs: Sequence[tuple[str, str]]) -> l
 
 
 def help_text() -> str:
-    """The full explanation: the method in seven steps and every command."""
+    """The full explanation: what the bot is, the method in five steps and every command."""
+    return (
+        _("<b>Touchwheel</b> runs a customer-touchpoint workshop right in your group chat.")
+        + "\n\n"
+        + _how_it_works()
+    )
+
+
+def _how_it_works() -> str:
     return "\n".join(
         [
-            _("<b>Touchwheel</b> runs a customer-touchpoint workshop right in your group chat."),
-            "",
             _("<b>How a workshop goes</b>"),
             _(
                 "1. <b>Brainstorm</b>: for a set time everybody lists every place where "
@@ -90,17 +96,16 @@ def help_text() -> str:
 def welcome(
     open_rounds: Sequence[tuple[Round, str, str]],
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A private /start: hello, the help, and a button per open round (round, label, url)."""
-    text = (
-        _("Hello! I run customer-touchpoint workshops in group chats.")
-        + "\n\n"
-        + help_text()
+    """A private /start: hello (once), open rounds first, then how it works."""
+    hello = _("Hello! I run customer-touchpoint workshops in group chats.")
+    rest = (
+        _how_it_works()
         + "\n\n"
         + _("To begin, add me to your team's group and send /brainstorm there.")
     )
     if not open_rounds:
-        return text, None
-    text += "\n\n" + _("<b>Your open rating rounds</b>: tap one to rate.")
+        return hello + "\n\n" + rest, None
+    text = hello + "\n\n" + _("<b>Your open rating rounds</b>: tap one to rate.") + "\n\n" + rest
     builder = InlineKeyboardBuilder()
     for rnd, label, url in open_rounds:
         builder.button(text=f"⭐ {shorten(label or '', 40)} · {rnd.number}", url=url)
