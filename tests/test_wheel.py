@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import struct
 
 import pytest
 
 from bot.core.charts import Spoke, WheelSpec
-from bot.core.wheel import fits, label_text, quads_overlap, render_wheel
+from bot.core.history import PALETTE, line_style
+from bot.core.wheel import (
+    MAX_LABEL_LINES,
+    MEAN_CLEARANCE,
+    fits,
+    label_text,
+    quads_overlap,
+    render_wheel,
+    value_radius,
+)
 from bot.domain import Stage
 
 LONG_RU = [
@@ -70,11 +80,44 @@ def test_the_overlap_check_can_fail() -> None:
     assert not fits([((-5.0, 0.0), (1.0, 0.0), (1.0, 1.0), (-5.0, 1.0))], [])
 
 
-def test_long_labels_are_wrapped_and_numbered() -> None:
-    text = label_text(Spoke(7, "Коммерческое предложение в течение трёх часов после запроса"), 8)
+def test_long_labels_wrap_at_spaces_and_keep_every_word() -> None:
+    label = "Коммерческое предложение в течение трёх часов"
+    text = label_text(Spoke(7, label), 8)
     lines = text.split("\n")
-    assert lines[0].startswith("7. ") and len(lines) <= 3
-    assert all(len(line) <= 19 for line in lines)
+    assert lines[0].startswith("7.\N{NO-BREAK SPACE}Коммерческое")
+    assert 1 < len(lines) <= MAX_LABEL_LINES and "…" not in text
+    assert " ".join(lines).replace("\N{NO-BREAK SPACE}", " ") == f"7. {label}"
+
+
+def test_hyphenated_words_stay_whole() -> None:
+    text = label_text(Spoke(1, "Онлайн-консультант на сайте компании"), 8)
+    assert "Онлайн-консультант" in text.split("\n")[0]
+    assert not any(line.endswith("-") for line in text.split("\n"))
+
+
+def test_only_past_four_lines_comes_an_ellipsis() -> None:
+    four = "слово " * 11  # 4 lines of 19 characters
+    long = "слово " * 20
+    assert "…" not in label_text(Spoke(2, four.strip()), 8)
+    cut = label_text(Spoke(2, long.strip()), 8).split("\n")
+    assert len(cut) == MAX_LABEL_LINES and cut[-1].endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("value", "mean"), [(5.0, 5.9), (5.0, 6.0), (9.5, 8.0), (0.0, 0.9), (4.2, 5.1), (7.0, 7.0)]
+)
+def test_value_labels_keep_off_the_mean_circle(value: float, mean: float) -> None:
+    radius = value_radius(value, mean)
+    assert abs(radius - mean) >= MEAN_CLEARANCE and 0 < radius <= 9.6
+    assert abs(radius - value) <= 1.7 + 1e-9  # still next to its own point
+
+
+@pytest.mark.parametrize("count", [3, 8, 12, 20])
+def test_every_value_label_of_a_drawn_wheel_clears_the_mean(count: int) -> None:
+    drawn = spec(count, LONG_RU)
+    layout = render_wheel(drawn)
+    assert drawn.mean is not None and len(layout.value_radii) == count
+    assert all(abs(r - drawn.mean) >= MEAN_CLEARANCE for r in layout.value_radii)
 
 
 async def test_rendering_in_worker_threads_side_by_side() -> None:
@@ -82,3 +125,12 @@ async def test_rendering_in_worker_threads_side_by_side() -> None:
         *(asyncio.to_thread(render_wheel, spec(n, LONG_RU)) for n in (4, 9, 16))
     )
     assert [len(layout.label_quads) for layout in layouts] == [4, 9, 16]
+
+
+def test_history_lines_differ_by_colour_and_marker() -> None:
+    styles = [line_style(i) for i in range(12)]
+    assert len({(s["color"], s["marker"]) for s in styles}) == 12
+    # Neighbours in the legend never share a colour or a marker.
+    for a, b in itertools.pairwise(styles):
+        assert a["color"] != b["color"] and a["marker"] != b["marker"]
+    assert {s["color"] for s in styles} <= set(PALETTE)

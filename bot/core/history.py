@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.core.charts import PNG_OPTIONS, HistorySpec
 from bot.core.text import shorten
+
+# Okabe & Ito's palette, which stays distinct for every common colour-vision deficiency (its
+# yellow is too pale on white and its black is the roundness line's).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
+def line_style(index: int) -> dict[str, Any]:
+    """Colour, marker and dash for the index-th touchpoint: no two of the first 42 alike, and
+    the marker alone tells neighbours apart when colours do not."""
+    return {
+        "color": PALETTE[index % len(PALETTE)],
+        "marker": MARKERS[index % len(MARKERS)],
+        "linestyle": ("-", "--", ":")[index // len(PALETTE) % 3],
+    }
 
 
 def render_history(spec: HistorySpec) -> bytes:
@@ -17,20 +33,6 @@ def render_history(spec: HistorySpec) -> bytes:
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes((0.08, 0.22, 0.82, 0.68))
     xs = list(range(1, len(spec.rounds) + 1))
-    palette = [
-        "#2563eb",
-        "#dc2626",
-        "#16a34a",
-        "#9333ea",
-        "#ea580c",
-        "#0891b2",
-        "#ca8a04",
-        "#db2777",
-        "#4b5563",
-        "#65a30d",
-        "#7c3aed",
-        "#0d9488",
-    ]
     for index, series in enumerate(spec.series):
         points = [(x, v) for x, v in zip(xs, series.values, strict=True) if v is not None]
         if not points:
@@ -38,10 +40,10 @@ def render_history(spec: HistorySpec) -> bytes:
         ax.plot(
             [p[0] for p in points],
             [p[1] for p in points],
-            marker="o",
             linewidth=2,
-            color=palette[index % len(palette)],
+            markersize=7,
             label=shorten(series.label, 34),
+            **line_style(index),
         )
     ax.set_ylim(0, 10)
     ax.set_xlim(0.7, max(len(xs), 1) + 0.3)

@@ -39,7 +39,10 @@ STAGE_COLORS = {
 }
 RADIAL_LABELS_FROM = 13
 MIN_LABEL_SIZE = 6.0
-MARGIN = 8  # more spokes than this: labels run along the spokes
+MARGIN = 40  # pixels kept clear around the picture's edge
+MAX_LABEL_LINES = 4
+VALUE_MAX_RADIUS = 9.6
+MEAN_CLEARANCE = 0.55  # a value label's centre stays this far from the mean circle
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +54,36 @@ class WheelLayout:
     height: int
     label_quads: tuple[Quad, ...]
     obstacles: tuple[Quad, ...] = ()  # title, subtitle and legend: labels must avoid them
+    value_radii: tuple[float, ...] = ()  # where each value label sits, in score units
 
 
 def label_text(spoke: Spoke, count: int) -> str:
-    """ "3. Long label" wrapped to fit the number of spokes (at most three lines)."""
-    width, lines = (19, 3) if count <= 8 else (18, 3) if count < RADIAL_LABELS_FROM else (24, 2)
-    text = f"{spoke.number}. {spoke.label}"
-    wrapped = textwrap.wrap(text, width=width, break_long_words=True) or [text]
-    if len(wrapped) > lines:
-        wrapped = wrapped[:lines]
-        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    """ "3. Long label" wrapped at spaces to fit the number of spokes.
+
+    Hyphenated words stay whole and no word is cut; only a label longer than four lines ends
+    in an ellipsis.
+    """
+    width = 19 if count <= 8 else 18 if count < RADIAL_LABELS_FROM else 26
+    # A no-break space keeps the number on the first word's line.
+    text = f"{spoke.number}.\N{NO-BREAK SPACE}{spoke.label}"
+    wrapped = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+    wrapped = wrapped or [text]
+    if len(wrapped) > MAX_LABEL_LINES:
+        wrapped = wrapped[:MAX_LABEL_LINES]
+        wrapped[-1] = wrapped[-1].rstrip(" ,.;:–-") + "…"
     return "\n".join(wrapped)
+
+
+def value_radius(value: float | None, mean: float | None) -> float:
+    """Where a spoke's value label sits: just outside its point, never on the mean circle."""
+    base = value or 0.0
+    candidates = [base + 0.9, base + 1.7, base - 0.9, base + 2.5]
+    for radius in candidates:
+        if not 0.6 <= radius <= VALUE_MAX_RADIUS:
+            continue
+        if mean is None or abs(radius - mean) >= MEAN_CLEARANCE:
+            return radius
+    return min(base + 0.9, VALUE_MAX_RADIUS)
 
 
 def _font_size(count: int) -> float:
@@ -116,6 +138,7 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
         )
 
     handles: list[Artist] = []
+    value_radii: list[float] = []
     if count:
         if spec.mean is not None and spec.mean > 0:
             ring = [2 * math.pi * i / 180 for i in range(181)]
@@ -179,7 +202,8 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
         value_size = 10 if count <= 12 else 8 if count <= 20 else 6.5
         for angle, spoke in zip(angles, spec.spokes, strict=True):
             shown = "—" if spoke.value is None else f"{spoke.value:.1f}"
-            radius = min((spoke.value or 0.0) + 0.9, 9.6)
+            radius = value_radius(spoke.value, spec.mean)
+            value_radii.append(radius)
             ax.text(
                 angle,
                 radius,
@@ -196,23 +220,30 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
     title = fig.suptitle(spec.title, fontsize=19, weight="bold", y=0.975)
     subtitle = fig.text(0.5, 0.925, spec.subtitle, ha="center", fontsize=12.5, color="#374151")
     blocking: list[Artist] = [title, subtitle]
-    legend_items: list[Artist] = list(handles)
-    labels = [str(h.get_label()) for h in handles]
-    present = [st for st in (Stage.BEFORE, Stage.DURING, Stage.AFTER) if st in stages]
-    for stage in present:
-        legend_items.append(Patch(color=STAGE_COLORS[stage], alpha=0.35))
-        labels.append(spec.stage_names.get(stage, stage.value))
-    if legend_items:
-        legend = fig.legend(
-            legend_items,
-            labels,
+    if handles:
+        # Two columns: the mean's explanation is long in every language.
+        series_legend = fig.legend(
+            handles,
+            [str(h.get_label()) for h in handles],
             loc="lower center",
-            ncol=min(4, len(labels)),
+            ncol=min(2, len(handles)),
+            frameon=False,
+            fontsize=10.5,
+            bbox_to_anchor=(0.5, 0.035 if any(s is not Stage.NONE for s in stages) else 0.005),
+        )
+        blocking.append(series_legend)
+    present = [st for st in (Stage.BEFORE, Stage.DURING, Stage.AFTER) if st in stages]
+    if present:
+        stage_legend = fig.legend(
+            [Patch(color=STAGE_COLORS[stage], alpha=0.35) for stage in present],
+            [spec.stage_names.get(stage, stage.value) for stage in present],
+            loc="lower center",
+            ncol=len(present),
             frameon=False,
             fontsize=10.5,
             bbox_to_anchor=(0.5, 0.005),
         )
-        blocking.append(legend)
+        blocking.append(stage_legend)
     # Text is measured with the canvas's renderer without drawing the figure: the only full
     # draw is the one that writes the PNG.
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
@@ -236,6 +267,7 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
         height=SIZE_PX,
         label_quads=quads,
         obstacles=obstacles,
+        value_radii=tuple(value_radii),
     )
 
 

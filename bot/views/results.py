@@ -13,12 +13,14 @@ from aiogram.utils.i18n import ngettext
 
 from bot.core.charts import Spoke, WheelSpec
 from bot.core.scoring import Answer, RoundScore, SpokeScore, Verdict
+from bot.core.text import shorten
 from bot.domain import CRITERIA, Stage
 from bot.i18n import N_
-from bot.views.common import criterion_name, show_date, stage_label, user_label
+from bot.views.common import criterion_name, show_date, user_label
 from storage.models import PlanItem, Round, RoundItem, User, Workshop
 
 TABLE_NAME_WIDTH = 16
+WHEEL_TITLE_NAME_WIDTH = 44  # the picture's title fits one line at 19 pt
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +62,18 @@ def delta_text(now: float | None, before: float | None) -> str:
     return f"▲ +{change:.1f}" if change > 0 else f"▼ −{abs(change):.1f}"
 
 
-def title(results: Results) -> str:
-    """The topic (or the chat's title) and the day the round closed."""
+def title(results: Results, name_width: int = 200) -> str:
+    """The topic (or the chat's title), the round number and the day the round closed."""
     closed = results.rnd.closed_at or results.rnd.deadline
     date = closed.astimezone(ZoneInfo(results.zone)).strftime("%d.%m.%Y")
-    name = results.ws.topic or results.chat_title or "Touchwheel"
-    return f"{name} · {date}"
+    name = shorten(results.ws.topic or results.chat_title or "Touchwheel", name_width)
+    return f"{name} · " + _("round {n}").format(n=results.rnd.number) + f" · {date}"
 
 
 def caption(results: Results) -> str:
     score = results.score
     lines = [
-        f"🛞 <b>{escape(title(results))}</b> · " + _("round {n}").format(n=results.rnd.number),
+        f"🛞 <b>{escape(title(results))}</b>",
         _("Roundness {index}/100: {verdict}").format(
             index=round(score.roundness), verdict=verdict_text(score)
         ),
@@ -100,7 +102,7 @@ def wheel_spec(results: Results) -> WheelSpec:
         for item in results.items
     ]
     return WheelSpec(
-        title=title(results),
+        title=title(results, WHEEL_TITLE_NAME_WIDTH),
         subtitle=ngettext("{n} person rated", "{n} people rated", score.raters).format(
             n=score.raters
         )
@@ -110,7 +112,11 @@ def wheel_spec(results: Results) -> WheelSpec:
         ),
         spokes=spokes,
         mean=score.mean if score.ranking else None,
-        stage_names={s: stage_label(s) for s in (Stage.BEFORE, Stage.DURING, Stage.AFTER)},
+        stage_names={
+            Stage.BEFORE: _("before the purchase"),
+            Stage.DURING: _("during the purchase"),
+            Stage.AFTER: _("after the purchase"),
+        },
         legend_team=_("Team"),
         legend_previous=_("Previous round"),
         legend_customer=_("Customers"),
