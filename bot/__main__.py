@@ -1,4 +1,4 @@
-"""`python -m bot [--config PATH]`: run Touchwheel."""
+"""`python -m bot [--config PATH]`: run Touchwheel; `python -m bot demo`: play a workshop."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def setup_logging(level: str, log_format: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load the config and run the bot until it is stopped."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo"]:
+        from bot.demo.run import main as demo
+
+        return demo(argv[1:])
     parser = argparse.ArgumentParser(prog="touchwheel", description=__doc__)
     parser.add_argument(
         "--config", help="path to config.toml (default: $TOUCHWHEEL_CONFIG or ./config.toml)"

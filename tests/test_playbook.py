@@ -86,6 +86,11 @@ def test_every_channel_has_every_criterion_in_every_language() -> None:
         ("Холодный звонок консультанта", "phone"),
         ("Telefonische bereikbaarheid", "phone"),
         ("Receptie", "office"),
+        # The demo's clinic: a phone line that leads to the reception is still a phone line.
+        ("Phone line to the reception", "phone"),
+        ("Телефон регистратуры", "phone"),
+        ("Nabelactie na de behandeling", "phone"),
+        ("Регистратура и зал ожидания", "office"),
     ],
 )
 def test_channel_detection(text: str, channel: str) -> None:

@@ -1,0 +1,46 @@
+"""`python -m bot demo`: the scripted workshop plays to the end in every language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot.__main__ import main
+from bot.demo.run import play
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def files(out: Path) -> set[str]:
+    return {p.name for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("lang", ["ru", "nl"])
+async def test_the_demo_plays_two_rounds(lang: str, tmp_path: Path) -> None:
+    lines: list[str] = []
+    await play(lang, tmp_path, echo=lines.append)
+    transcript = "\n".join(lines)
+    # Two rounds closed by themselves, each with a wheel, a ranking and a plan.
+    assert transcript.count("[wheel-round-") == 2
+    assert transcript.count("🛠 ") >= 2 and "▲ +" in transcript  # round 2 compares
+    assert "✍️" in transcript  # the team's own action is kept into round 2
+    for name in ("wheel-round-1.png", "wheel-round-2.png", "history.png"):
+        assert (tmp_path / name).read_bytes().startswith(PNG)
+    assert {"touchwheel-round2.xlsx", "touchwheel-round2-report.md", "transcript.txt"} <= files(
+        tmp_path
+    )
+    book = openpyxl.load_workbook(tmp_path / "touchwheel-round2.xlsx")
+    assert len(book.worksheets) == 3
+    assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").strip() == transcript.strip()
+
+
+def test_the_demo_command_runs_without_a_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--lang", "en", "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "Time is up!" in printed and "Action plan" in printed
+    assert "wheel-round-2.png" in printed
+    assert "Merged 7. «Calling the clinic» into 2. «Phone line to the reception»" in printed
