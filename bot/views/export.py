@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain import CRITERIA
 from bot.views.common import criterion_name, show_date, stage_label, user_label
 from bot.views.plan import shown
-from bot.views.results import Results, title, verdict_text
+from bot.views.results import Results, rated_line, title
 from storage.models import PlanItem, User
 
 Cell = str | int | float | None
@@ -181,13 +181,7 @@ def report(results: Results, plan: Sequence[PlanItem]) -> str:
     lines = [
         f"# {title(results)}",
         "",
-        _("Round {n}: {raters} rated; roundness {index}/100: {verdict}; mean {mean:.1f}.").format(
-            n=results.rnd.number,
-            raters=score.raters,
-            index=round(score.roundness),
-            verdict=verdict_text(score),
-            mean=score.mean,
-        ),
+        rated_line(score) + " · " + _("mean score {mean:.1f}").format(mean=score.mean),
         "",
         "| # | "
         + _("Touchpoint")

@@ -88,6 +88,17 @@ def caption(results: Results) -> str:
     return "\n".join(lines)
 
 
+def rated_line(score: RoundScore) -> str:
+    """ "5 people rated · roundness 66/100: bumpy — …": the wheel's subtitle and the report's."""
+    people = ngettext("{n} person rated", "{n} people rated", score.raters)
+    roundness = _("roundness {index}/100: {verdict}")
+    return (
+        people.format(n=score.raters)
+        + " · "
+        + roundness.format(index=round(score.roundness), verdict=verdict_text(score))
+    )
+
+
 def wheel_spec(results: Results) -> WheelSpec:
     score = results.score
     spokes = [
@@ -103,13 +114,7 @@ def wheel_spec(results: Results) -> WheelSpec:
     ]
     return WheelSpec(
         title=title(results, WHEEL_TITLE_NAME_WIDTH),
-        subtitle=ngettext("{n} person rated", "{n} people rated", score.raters).format(
-            n=score.raters
-        )
-        + " · "
-        + _("roundness {index}/100: {verdict}").format(
-            index=round(score.roundness), verdict=verdict_text(score)
-        ),
+        subtitle=rated_line(score),
         spokes=spokes,
         mean=score.mean if score.ranking else None,
         stage_names={
