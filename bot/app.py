@@ -49,7 +49,7 @@ def make_bot(config: Config) -> Bot:
         else None
     )
     session = AiohttpSession(api=api) if api else AiohttpSession()
-    session.middleware(RateLimiter())
+    session.middleware(RateLimiter(group_window=config.telegram.group_window_seconds))
     return Bot(
         token=config.telegram.token.get_secret_value(),
         session=session,

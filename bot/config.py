@@ -39,6 +39,9 @@ class TelegramConfig(_Section):
     token: SecretStr = SecretStr("")
     api_server: str | None = None
     mode: Mode = Mode.POLLING
+    # Telegram lets a bot post 20 messages a minute into one group; the bot spreads them over
+    # this window. Keep 60 against Telegram; a test server may count a shorter "minute".
+    group_window_seconds: Annotated[float, Field(ge=1, le=60)] = 60
 
     @field_validator("token")
     @classmethod

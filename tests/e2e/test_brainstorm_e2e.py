@@ -6,6 +6,7 @@ import time
 
 from tests.conftest import RunBot
 from tests.fakeapi import FakeTelegram
+from tests.fakeapi.wire import GROUP_LIMIT_PER_MINUTE
 
 
 async def test_three_people_brainstorm_until_the_bell(tg: FakeTelegram, run_bot: RunBot) -> None:
@@ -43,7 +44,7 @@ async def test_three_people_brainstorm_until_the_bell(tg: FakeTelegram, run_bot:
     assert "yyyy" not in final.text
     assert final.button("Shortlist & rate")
     assert not board.pinned and not board.buttons()
-    assert tg.max_sends_per_minute(group) <= 20
+    assert tg.max_sends_per_window(group) <= GROUP_LIMIT_PER_MINUTE
     assert not [e for e in tg.errors if e[1] != 403]
 
 

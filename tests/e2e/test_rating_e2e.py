@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.conftest import BotProcess, RunBot
 from tests.e2e.steps import brainstorm_to_review, open_wizard, tap
 from tests.fakeapi import FakeTelegram
+from tests.fakeapi.wire import GROUP_LIMIT_PER_MINUTE
 
 
 def stored(db: Path) -> dict[tuple[int, str, str], int | None]:
@@ -110,7 +111,7 @@ async def test_rating_round_end_to_end(tg: FakeTelegram, run_bot: RunBot, tmp_pa
         for criterion, value in zip(("simplicity", "convenience", "speed"), values, strict=False)
     }
     assert stored(tmp_path / "bot.sqlite3") == expected
-    assert tg.max_sends_per_minute(group) <= 20
+    assert tg.max_sends_per_window(group) <= GROUP_LIMIT_PER_MINUTE
 
 
 async def test_the_deadline_closes_a_round(tg: FakeTelegram, run_bot: RunBot) -> None:

@@ -219,13 +219,14 @@ class FakeTelegram(FakeBotApi):
         result: Sent = await self.wait_for(found, timeout, what=f"message with {contains!r}")
         return result
 
-    def max_sends_per_minute(self, chat: FakeChat) -> int:
-        """The most messages the bot got into `chat` within any 60-second window."""
+    def max_sends_per_window(self, chat: FakeChat) -> int:
+        """The most messages the bot got into `chat` within any window of Telegram's group
+        limit (a minute, or the shorter one this fake was started with)."""
         stamps = sorted(self.accepted_sends[chat.id])
         best = 0
         start = 0
         for end, stamp in enumerate(stamps):
-            while stamp - stamps[start] >= 60:
+            while stamp - stamps[start] >= self.group_window:
                 start += 1
             best = max(best, end - start + 1)
         return best
