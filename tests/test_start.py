@@ -16,6 +16,10 @@ async def test_private_start_explains_in_the_users_language(harness: Harness) ->
     assert len(russian) == 1 and "точкам контакта" in russian[0].text
     stored = await harness.ctx.store.users.get(boris.id)
     assert stored is not None and stored.started_bot
+    # The bot introduces itself once, then explains how a workshop goes.
+    assert english[0].text.count("customer-touchpoint workshop") == 1
+    assert "Touchwheel</b> runs" not in english[0].text
+    assert "How a workshop goes" in english[0].text
 
 
 async def test_group_start_and_help(harness: Harness) -> None:
