@@ -54,9 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"touchwheel: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(config.logging.level, args.log_format)
-    from bot.app import run
+    from bot.app import TokenRejectedError, run
 
-    asyncio.run(run(config))
+    try:
+        asyncio.run(run(config))
+    except TokenRejectedError as exc:
+        print(
+            f"touchwheel: Telegram rejected the bot token ({exc}); check [telegram] token in "
+            f"{path} or BOT_TOKEN",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except KeyboardInterrupt:  # Ctrl+C before polling took over the signals
+        return 130
     return 0
 
 

@@ -5,6 +5,7 @@ The only module that imports `handlers`.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -13,6 +14,14 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import User
 
 from bot import jobs, webhook
 from bot.config import Config, Mode
@@ -39,6 +48,38 @@ from storage import Storage
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+CONNECT_FIRST_DELAY = 1.0
+CONNECT_MAX_DELAY = 60.0
+
+
+class TokenRejectedError(Exception):
+    """Telegram refused the token (401, or 404 for one it cannot even parse)."""
+
+
+async def connect(
+    bot: Bot, first_delay: float = CONNECT_FIRST_DELAY, max_delay: float = CONNECT_MAX_DELAY
+) -> User:
+    """getMe until Telegram answers: network trouble and server errors are retried with
+    exponential back-off (one log line each, forever, until the operator stops us); a
+    rejected token raises TokenRejectedError at once."""
+    delay = first_delay
+    attempt = 1
+    while True:
+        try:
+            return await bot.get_me()
+        except (TelegramUnauthorizedError, TelegramNotFound) as exc:
+            raise TokenRejectedError(exc.message) from None
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+            wait = max(delay, float(getattr(exc, "retry_after", 0)))
+            log.warning(
+                "Telegram is unreachable at start-up (attempt %d: %s); retrying in %.0f s",
+                attempt,
+                exc.message,
+                wait,
+            )
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, max_delay)
+            attempt += 1
 
 
 def make_bot(config: Config) -> Bot:
@@ -106,7 +147,7 @@ async def run(config: Config) -> None:
     bot = make_bot(config)
     scheduler = JobScheduler(store.jobs)
     try:
-        me = await bot.get_me()
+        me = await connect(bot)
         ctx = AppContext(
             bot=bot,
             store=store,
