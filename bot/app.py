@@ -31,6 +31,7 @@ from bot.outbound import RateLimiter
 from bot.scheduler import JobScheduler
 from bot.services.board import Boards
 from bot.services.brainstorm import BrainstormService
+from bot.services.chats import ChatEvents
 from bot.services.export import ExportService
 from bot.services.followup import FollowUpService
 from bot.services.ideas import IdeaService
@@ -42,7 +43,12 @@ from bot.services.review import ReviewService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
 from handlers import make_routers
-from handlers.middlewares import InFlightMiddleware, LocaleMiddleware, TrackMiddleware
+from handlers.middlewares import (
+    InFlightMiddleware,
+    LocaleMiddleware,
+    MovedChatMiddleware,
+    TrackMiddleware,
+)
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -107,6 +113,8 @@ def make_services(ctx: AppContext) -> jobs.Services:
     results = ResultsService(ctx, settings, renderer)
     rating = RatingService(ctx, settings, steering, results)
     review = ReviewService(ctx, boards, rating)
+    brainstorm = BrainstormService(ctx, settings, steering, boards, review, rating)
+    followup = FollowUpService(ctx, settings, steering, rating, results, renderer)
     return jobs.Services(
         renderer=renderer,
         steering=steering,
@@ -116,9 +124,10 @@ def make_services(ctx: AppContext) -> jobs.Services:
         export=ExportService(ctx, results),
         rating=rating,
         review=review,
-        brainstorm=BrainstormService(ctx, settings, steering, boards, review, rating),
+        brainstorm=brainstorm,
         ideas=IdeaService(ctx, settings, boards),
-        followup=FollowUpService(ctx, settings, steering, rating, results, renderer),
+        followup=followup,
+        chats=ChatEvents(ctx, brainstorm, followup),
     )
 
 
@@ -132,6 +141,9 @@ def build(ctx: AppContext) -> tuple[Dispatcher, InFlightMiddleware]:
     )
     in_flight = InFlightMiddleware()
     dp.update.outer_middleware(in_flight)
+    moved = MovedChatMiddleware(ctx.store)
+    dp.message.outer_middleware(moved)
+    dp.callback_query.outer_middleware(moved)
     track = TrackMiddleware(ctx.store)
     dp.message.outer_middleware(track)
     dp.callback_query.outer_middleware(track)

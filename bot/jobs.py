@@ -11,6 +11,7 @@ from bot.domain import JobKind
 from bot.scheduler import JobHandler, JobScheduler
 from bot.services.board import Boards
 from bot.services.brainstorm import BrainstormService
+from bot.services.chats import ChatEvents
 from bot.services.export import ExportService
 from bot.services.followup import FollowUpService
 from bot.services.ideas import IdeaService
@@ -39,6 +40,7 @@ class Services:
     brainstorm: BrainstormService
     ideas: IdeaService
     followup: FollowUpService
+    chats: ChatEvents
 
 
 def job_table(services: Services) -> Mapping[JobKind, JobHandler]:

@@ -22,6 +22,30 @@ log = logging.getLogger("touchwheel.updates")
 TRACK_REFRESH_SECONDS = 3600.0
 
 
+class MovedChatMiddleware(BaseMiddleware):
+    """An update from a group Telegram moved to a supergroup changes nothing: its workshop,
+    plan and schedule live under the new id now (the move's own service message still
+    passes, and finds the move done)."""
+
+    def __init__(self, store: Storage) -> None:
+        self._store = store
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        if chat is not None and chat.type == "group":
+            known = await self._store.chats.get(chat.id)
+            moved = known is not None and known.migrated_to is not None
+            if moved and getattr(event, "migrate_to_chat_id", None) is None:
+                log.info("update from moved chat %s dropped", chat.id)
+                return UNHANDLED
+        return await handler(event, data)
+
+
 class TrackMiddleware(BaseMiddleware):
     """Remember users and chats the bot sees: @mentions resolve to members seen here.
 

@@ -15,6 +15,8 @@ class Chat:
     locale: str | None
     timezone: str | None
     settings: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
+    migrated_to: int | None = None
+    paused: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,8 @@ def chat(row: Row) -> Chat:
         locale=row["locale"],
         timezone=row["timezone"],
         settings=json.loads(row["settings"]),
+        migrated_to=row["migrated_to"],
+        paused=bool(row["paused"]),
     )
 
 

@@ -54,24 +54,32 @@ class BrainstormService:
         )
         if ws is None:
             return None
-        zone = await self.settings.zone(chat_id)
-        with self.ctx.speaking(ws.locale):
-            board = await self.ctx.bot.send_message(
-                chat_id,
-                board_text(ws, [], 0, zone, utcnow()),
-                reply_markup=board_markup(ws, self.boards.idea_box_url(ws)),
-            )
-        await self.ctx.store.workshops.set_board(ws.id, board.message_id)
+        await self.post_board(ws)
         await self._arm_timers(ws.id, deadline, duration)
-        if await self.steering.can_pin(chat_id):
-            try:
-                await self.ctx.bot.pin_chat_message(
-                    chat_id, board.message_id, disable_notification=True
-                )
-            except TelegramBadRequest as exc:
-                log.info("cannot pin the board in %s: %s", chat_id, exc.message)
         found = await self.ctx.store.workshops.get(ws.id)
         return found or ws
+
+    async def post_board(self, ws: Workshop) -> None:
+        """Post (or, after the chat moved, post again) the board with what it holds now, and
+        pin it where the bot may."""
+        store = self.ctx.store
+        zone = await self.settings.zone(ws.chat_id)
+        touchpoints = await store.touchpoints.live(ws.id)
+        contributors = await store.touchpoints.contributor_count(ws.id)
+        with self.ctx.speaking(ws.locale):
+            board = await self.ctx.bot.send_message(
+                ws.chat_id,
+                board_text(ws, touchpoints, contributors, zone, utcnow()),
+                reply_markup=board_markup(ws, self.boards.idea_box_url(ws)),
+            )
+        await store.workshops.set_board(ws.id, board.message_id)
+        if await self.steering.can_pin(ws.chat_id):
+            try:
+                await self.ctx.bot.pin_chat_message(
+                    ws.chat_id, board.message_id, disable_notification=True
+                )
+            except TelegramBadRequest as exc:
+                log.info("cannot pin the board in %s: %s", ws.chat_id, exc.message)
 
     async def _arm_timers(self, workshop_id: int, deadline: datetime, length: timedelta) -> None:
         scheduler = self.ctx.scheduler

@@ -131,8 +131,16 @@ class FollowUpService:
             JobKind.DUE_REMINDER, chat_id, max(when, utcnow()), due.isoformat()
         )
 
+    async def paused(self, chat_id: int) -> bool:
+        """The bot was removed from the chat: reminders and scheduled rounds wait."""
+        chat = await self.ctx.store.chats.get(chat_id)
+        return chat is not None and (chat.paused or chat.migrated_to is not None)
+
     async def due_reminders(self, chat_id: int) -> None:
-        """Job: the owners privately, and the group in one line; each item only once."""
+        """Job: the owners privately, and the group in one line; each item only once.
+        In a chat the bot was removed from, nothing is sent or marked: the items wait."""
+        if await self.paused(chat_id):
+            return
         ws, _items = await self.plan(chat_id)
         if ws is None:
             return
@@ -207,8 +215,8 @@ class FollowUpService:
         After an outage only one fire is pending, so missed fires run once, not once each.
         """
         saved = await self.ctx.store.schedules.get(chat_id)
-        if saved is None:
-            return
+        if saved is None or await self.paused(chat_id):
+            return  # paused: being added back arms the next fire
         ws = await self.workshop(chat_id)
         opened = None
         if ws is not None and ws.phase is Phase.RESULTS:

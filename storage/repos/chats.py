@@ -52,6 +52,70 @@ class ChatRepo(Repo):
                 "UPDATE chats SET settings = ? WHERE id = ?", (json.dumps(settings), chat_id)
             )
 
+    async def migrate(self, old_id: int, new_id: int) -> bool:
+        """Move everything of a group Telegram turned into a supergroup to the new id, in one
+        transaction: settings, members, workshops (with their rounds and plan), the schedule.
+        False when it had moved already. Pending chat jobs are the caller's to re-arm."""
+        self._cache.pop(old_id, None)
+        self._cache.pop(new_id, None)
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT migrated_to FROM chats WHERE id = ?", (old_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row["migrated_to"] is not None:
+                return False
+            now = to_iso(utcnow())
+            await conn.execute(
+                "INSERT INTO chats (id, title, kind, created_at) VALUES (?, '', 'group', ?) "
+                "ON CONFLICT (id) DO NOTHING",
+                (old_id, now),
+            )
+            # The new chat takes the old one's language, zone and settings unless it has its
+            # own already.
+            await conn.execute(
+                "INSERT INTO chats (id, title, kind, locale, timezone, settings, created_at) "
+                "SELECT ?, title, 'supergroup', locale, timezone, settings, ? FROM chats "
+                "WHERE id = ? ON CONFLICT (id) DO UPDATE SET "
+                "locale = coalesce(chats.locale, excluded.locale), "
+                "timezone = coalesce(chats.timezone, excluded.timezone), "
+                "settings = CASE WHEN chats.settings = '{}' THEN excluded.settings "
+                "ELSE chats.settings END",
+                (new_id, now, old_id),
+            )
+            await conn.execute(
+                "INSERT INTO members (chat_id, user_id, last_seen) "
+                "SELECT ?, user_id, last_seen FROM members WHERE chat_id = ? "
+                "ON CONFLICT (chat_id, user_id) DO NOTHING",
+                (new_id, old_id),
+            )
+            await conn.execute("DELETE FROM members WHERE chat_id = ?", (old_id,))
+            await conn.execute(
+                "UPDATE workshops SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+            )
+            await conn.execute(
+                "UPDATE touchpoints SET source_chat_id = ? WHERE source_chat_id = ?",
+                (new_id, old_id),
+            )
+            await conn.execute(
+                "UPDATE OR IGNORE schedules SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+            )
+            await conn.execute("DELETE FROM schedules WHERE chat_id = ?", (old_id,))
+            await conn.execute(
+                "UPDATE chats SET migrated_to = ?, paused = 0 WHERE id = ?", (new_id, old_id)
+            )
+        return True
+
+    async def set_paused(self, chat_id: int, paused: bool) -> bool:
+        """Pause or resume the chat's schedule and reminders; whether that changed anything."""
+        self._cache.pop(chat_id, None)
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE chats SET paused = ? WHERE id = ? AND paused != ?",
+                (int(paused), chat_id, int(paused)),
+            )
+            return cursor.rowcount > 0
+
     async def set_locale(self, chat_id: int, locale: str | None) -> None:
         self._cache.pop(chat_id, None)
         await self._db.execute("UPDATE chats SET locale = ? WHERE id = ?", (locale, chat_id))

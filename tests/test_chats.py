@@ -1,0 +1,174 @@
+"""The chat itself changes: a group moved to a supergroup, the bot removed and added back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram.methods import SendMessage, SendPhoto
+from aiogram.types import (
+    Chat,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberUpdated,
+    Message,
+    Update,
+    User,
+)
+
+from bot.domain import Phase, RoundStatus
+from bot.services.followup import FollowUpService
+from tests.harness import BOT_USER, Harness
+from tests.test_rating import Team
+from tests.test_results import VALUES
+
+OLD = Chat(id=-4242, type="group", title="Team")
+NEW = Chat(id=-1004242, type="supergroup", title="Team")
+
+
+def team_in(harness: Harness, chat: Chat) -> Team:
+    team = Team(harness)
+    team.chat = chat
+    for group in (OLD, NEW):
+        harness.session.admins[group.id] = {team.alice.id}
+        for user in (team.bob, team.carol):
+            harness.session.members[(group.id, user.id)] = "member"
+    return team
+
+
+async def service_message(
+    h: Harness, user: User, chat: Chat, to: int | None = None, came_from: int | None = None
+) -> None:
+    msg = Message(
+        message_id=9000,
+        date=datetime.now(UTC),
+        chat=chat,
+        from_user=user,
+        migrate_to_chat_id=to,
+        migrate_from_chat_id=came_from,
+    )
+    await h.feed(Update(update_id=90_000 + abs(chat.id) % 1000, message=msg))
+
+
+def sent_to(h: Harness, chat: Chat) -> list[str]:
+    return [r.text for r in h.session.sent(chat.id)]
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_everything(harness: Harness) -> None:
+    team = team_in(harness, OLD)
+    store = harness.ctx.store
+    ws, rnd = await team.open_round()
+    for user in (team.alice, team.bob, team.carol):
+        await team.rate_everything(user, rnd, VALUES[user.first_name.lower()])
+    closed = await store.rounds.get(rnd.id)
+    assert closed is not None and closed.status is RoundStatus.CLOSED
+    await harness.say(team.alice, OLD, "/assign 2 @bob")
+    await harness.say(team.alice, OLD, "/due 2 3d")
+    await harness.say(team.alice, OLD, "/schedule weekly 10:00")
+
+    await service_message(harness, team.alice, OLD, to=NEW.id)
+    await service_message(harness, team.alice, NEW, came_from=OLD.id)  # twice: once
+
+    assert await store.workshops.latest(OLD.id) is None
+    moved = await store.workshops.latest(NEW.id)
+    assert moved is not None and moved.id == ws.id and moved.phase is Phase.RESULTS
+    assert await store.schedules.get(OLD.id) is None and await store.schedules.get(NEW.id)
+    assert await store.jobs.pending_with_prefix(f"scheduled_round:{OLD.id}:") == []
+    assert await store.jobs.pending_with_prefix(f"due_reminder:{OLD.id}:") == []
+    assert len(await store.jobs.pending_with_prefix(f"scheduled_round:{NEW.id}:")) == 1
+    assert len(await store.jobs.pending_with_prefix(f"due_reminder:{NEW.id}:")) == 1
+    follow: FollowUpService = harness.dp["followup"]
+    _ws, items = await follow.plan(NEW.id)
+    assert any(i.owner_id == team.bob.id and i.due_date for i in items)
+
+    # The team goes on in the supergroup; the old id answers nothing any more.
+    before_old = len(sent_to(harness, OLD))
+    await harness.say(team.alice, OLD, "/plan")
+    await harness.say(team.alice, OLD, "/brainstorm 10m")
+    assert len(sent_to(harness, OLD)) == before_old
+    assert await store.workshops.active(OLD.id) is None
+    await harness.say(team.alice, NEW, "/results")
+    photos = [m for m in harness.session.of(SendPhoto) if m.chat_id == NEW.id]
+    assert len(photos) == 1 and "round 1" in (photos[0].caption or "")
+    await harness.say(team.alice, NEW, "/plan")
+    assert "Phone line" in sent_to(harness, NEW)[-1]
+
+
+async def test_a_running_brainstorm_posts_its_board_again_in_the_new_chat(
+    harness: Harness,
+) -> None:
+    team = team_in(harness, OLD)
+    store = harness.ctx.store
+    await harness.say(team.alice, OLD, "/brainstorm 10m Website")
+    await harness.say(team.bob, OLD, "/idea Online chat")
+    # The supergroup's service message may come first.
+    await service_message(harness, team.alice, NEW, came_from=OLD.id)
+    ws = await store.workshops.active(NEW.id)
+    assert ws is not None and ws.phase is Phase.BRAINSTORM
+    boards = [
+        m
+        for m in harness.session.of(SendMessage)
+        if m.chat_id == NEW.id and "brainstorm" in m.text
+    ]
+    assert len(boards) == 1 and "Online chat" in boards[0].text
+    assert ws.board_message_id is not None
+    await service_message(harness, team.alice, OLD, to=NEW.id)
+    assert len([m for m in harness.session.of(SendMessage) if m.chat_id == NEW.id]) == 1
+
+    await harness.say(team.carol, OLD, "/idea Phone line")  # a late message from the old id
+    await harness.say(team.carol, NEW, "/idea Delivery")
+    texts = [tp.text for tp in await store.touchpoints.live(ws.id)]
+    assert texts == ["Online chat", "Delivery"]
+
+
+def membership(
+    chat: Chat,
+    by: User,
+    old: ChatMemberMember | ChatMemberLeft,
+    new: ChatMemberMember | ChatMemberLeft,
+) -> Update:
+    return Update(
+        update_id=80_000 + len(str(old)) + len(str(new)),
+        my_chat_member=ChatMemberUpdated(
+            chat=chat,
+            from_user=by,
+            date=datetime.now(UTC),
+            old_chat_member=old,
+            new_chat_member=new,
+        ),
+    )
+
+
+async def test_removed_pauses_the_schedule_and_added_back_resumes_it(harness: Harness) -> None:
+    team = team_in(harness, NEW)
+    store = harness.ctx.store
+    ws, rnd = await team.open_round()
+    for user in (team.alice, team.bob, team.carol):
+        await team.rate_everything(user, rnd, VALUES[user.first_name.lower()])
+    await harness.say(team.alice, NEW, "/assign 2 @bob")
+    await harness.say(team.alice, NEW, "/due 2 0d")
+    await harness.say(team.alice, NEW, "/schedule weekly 10:00")
+    follow: FollowUpService = harness.dp["followup"]
+    present = ChatMemberMember(user=BOT_USER)
+    gone = ChatMemberLeft(user=BOT_USER)
+
+    await harness.feed(membership(NEW, team.alice, present, gone))
+    chat = await store.chats.get(NEW.id)
+    assert chat is not None and chat.paused
+    before = len(sent_to(harness, NEW))
+    # The jobs fire while the bot is out: nothing is sent, nothing is lost.
+    await follow.due_reminders(NEW.id)
+    await follow.scheduled_round(NEW.id)
+    assert len(sent_to(harness, NEW)) == before
+    assert len(await store.rounds.for_workshop(ws.id)) == 1
+    assert await store.schedules.get(NEW.id) is not None
+
+    await harness.feed(membership(NEW, team.alice, gone, present))
+    after = sent_to(harness, NEW)[before:]
+    assert any("Due today" in text for text in after)  # the reminder that waited
+    assert after[-1].startswith("👋 I am back")
+    assert len(await store.jobs.pending_with_prefix(f"scheduled_round:{NEW.id}:")) == 1
+    chat = await store.chats.get(NEW.id)
+    assert chat is not None and not chat.paused
+    # Added back again (a repeated update): no second greeting.
+    await harness.feed(membership(NEW, team.alice, gone, present))
+    assert len(sent_to(harness, NEW)) == before + len(after)
