@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import chats, followup, ideas, plan, rating, results, review, start, workshop
+from handlers import chats, errors, followup, ideas, plan, rating, results, review, start, workshop
 
 GROUP_CHATS = {"group", "supergroup"}
 
@@ -39,6 +39,7 @@ def make_routers() -> list[Router]:
     # Buttons are routed by their callback data; each handler checks the chat against the
     # workshop or round it names. Anything unclaimed gets a polite "no longer valid".
     return [
+        errors.router(),
         chats.router(),
         private,
         group,
