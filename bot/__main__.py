@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, load_config, resolve_path
 
@@ -29,6 +30,29 @@ def setup_logging(level: str, log_format: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
+def backup(argv: list[str]) -> int:
+    """`python -m bot backup PATH [--config C]`: copy the database while the bot runs."""
+    from storage.backup import BackupError
+    from storage.backup import backup as copy_database
+
+    parser = argparse.ArgumentParser(prog="touchwheel backup", description=backup.__doc__)
+    parser.add_argument("path", help="where to write the copy (replaced if it exists)")
+    parser.add_argument("--config", help="path to config.toml (as for running the bot)")
+    args = parser.parse_args(argv)
+    path = resolve_path(args.config)
+    try:
+        config = load_config(path, need_token=False)
+        report = copy_database(Path(config.storage.path), Path(args.path))
+    except (ConfigError, BackupError) as exc:
+        print(f"touchwheel: {exc}", file=sys.stderr)
+        return EXIT_CONFIG if isinstance(exc, ConfigError) else 1
+    print(
+        f"touchwheel: backed up {config.storage.path} to {report.target} "
+        f"({report.size:,} bytes, {report.workshops} workshops, integrity ok)"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load the config and run the bot until it is stopped."""
     argv = sys.argv[1:] if argv is None else argv
@@ -36,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.demo.run import main as demo
 
         return demo(argv[1:])
+    if argv[:1] == ["backup"]:
+        return backup(argv[1:])
     parser = argparse.ArgumentParser(prog="touchwheel", description=__doc__)
     parser.add_argument(
         "--config", help="path to config.toml (default: $TOUCHWHEEL_CONFIG or ./config.toml)"

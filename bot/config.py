@@ -137,8 +137,11 @@ def resolve_path(cli_path: str | None) -> Path:
     return DEFAULT_CONFIG_PATH
 
 
-def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
-    """Read and validate the config; raise ConfigError with one readable line."""
+def load_config(
+    path: Path, environ: dict[str, str] | None = None, *, need_token: bool = True
+) -> Config:
+    """Read and validate the config; raise ConfigError with one readable line. Tools that do
+    not talk to Telegram (backup) pass need_token=False."""
     env = os.environ if environ is None else environ
     if not path.is_file():
         raise ConfigError(
@@ -164,7 +167,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         if first["type"] == "extra_forbidden":
             message = "unknown key"
         raise ConfigError(f"{path}: [{key}] {message}") from None
-    if not config.telegram.token.get_secret_value():
+    if need_token and not config.telegram.token.get_secret_value():
         raise ConfigError(
             f"{path}: [telegram.token] is missing; set it to the token from @BotFather "
             f"or export {TOKEN_ENV}"
