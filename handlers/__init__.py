@@ -7,10 +7,19 @@ are matched in the order listed.
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.types import Message
 
 from handlers import chats, errors, followup, ideas, plan, rating, results, review, start, workshop
 
 GROUP_CHATS = {"group", "supergroup"}
+
+
+def written_here(message: Message) -> bool:
+    """A member wrote it in this group: not a channel posting into it, not a forward. An
+    anonymous admin (the group as sender) counts."""
+    if message.forward_origin is not None:
+        return False
+    return message.sender_chat is None or message.sender_chat.id == message.chat.id
 
 
 def make_routers() -> list[Router]:
@@ -25,7 +34,7 @@ def make_routers() -> list[Router]:
         ideas.private_fallback_router(),  # plain text last
     )
     group = Router(name="group")
-    group.message.filter(F.chat.type.in_(GROUP_CHATS))
+    group.message.filter(F.chat.type.in_(GROUP_CHATS), written_here)
     group.include_routers(
         workshop.group_router(),
         ideas.group_router(),

@@ -34,7 +34,12 @@ _STAGE_TAGS = {
 }
 _NUMBER = re.compile(r"\d+")
 _TAG = re.compile(r"(?<!\w)#([\w]+)", re.UNICODE)
-_BULLET = re.compile(r"^\s*(?:[-*•·–—▪►✔✅☐➤>]+|\(?\d{1,3}[.)]|\(?[a-zа-я][)])\s*", re.I)
+# A bullet or a number before the text; "*" and numbers only when a space follows, so that
+# "*bold*" and "1.5 hours on hold" keep their first characters.
+_BULLET = re.compile(
+    r"^\s*(?:[-•·–—▪►✔✅☐➤>]+\s*|\*+\s+|\(?\d{1,3}[.)]\s+|\(?[a-zа-я][)]\s+)", re.I
+)
+_ZERO_WIDTH_JOINER = "\u200d"  # holds emoji such as 👩‍💻 together: kept
 # Words that qualify a channel without making it a different touchpoint.
 _FILLER = frozenset(
     {
@@ -90,13 +95,23 @@ class ParsedLine:
 
     text: str
     stage: Stage
-    problem: str | None = None  # "too_long" or "too_short"
+    problem: str | None = None  # "too_long", "too_short" or "no_words"
+
+
+def visible(text: str) -> str:
+    """Without control and format characters (NUL, bell, zero-width spaces, right-to-left
+    overrides that would turn the rest of a board line around); emoji joiners stay."""
+    return "".join(
+        ch
+        for ch in text
+        if ch == _ZERO_WIDTH_JOINER or unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\n"
+    )
 
 
 def parse_lines(text: str) -> list[ParsedLine]:
     """Every non-empty line is one touchpoint; bullets and numbering stripped, tags read."""
     parsed: list[ParsedLine] = []
-    for raw in text.splitlines():
+    for raw in visible(text).splitlines():
         stage = Stage.NONE
         for tag in _TAG.findall(raw):
             found = _STAGE_TAGS.get(tag.lower())
@@ -114,6 +129,8 @@ def parse_lines(text: str) -> list[ParsedLine]:
         problem = None
         if len(line) > MAX_LENGTH:
             problem = "too_long"
+        elif not any(ch.isalnum() for ch in line):
+            problem = "no_words"  # emoji or punctuation only
         elif len(line) < MIN_LENGTH:
             problem = "too_short"
         parsed.append(ParsedLine(line, stage, problem))

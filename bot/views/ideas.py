@@ -22,6 +22,12 @@ def capture_notes(problems: list[ParsedLine], outcome: AddOutcome, *, for_next_r
                     line=escape(shorten(line.text, 40)), max=MAX_LENGTH
                 )
             )
+        elif line.problem == "no_words":
+            notes.append(
+                _("“{line}” has no words: name the place where customers meet you.").format(
+                    line=escape(shorten(line.text, 40))
+                )
+            )
         else:
             notes.append(
                 _("“{line}” is too short: at least {min} characters.").format(
