@@ -257,7 +257,7 @@ class RatingService:
             spokes = [item.touchpoint_id for item in items]
             target = step_after(step, spokes, answers)
             notice = views.saved(value)
-            if target is None and rater.finished_at is None and is_complete(spokes, answers):
+            if target is None and is_complete(spokes, answers):
                 await self.mark_finished(rnd, user_id)
                 rnd = await store.rounds.get(rnd.id) or rnd  # it may have closed
         elif data.op is RateOp.BACK:
@@ -274,10 +274,13 @@ class RatingService:
         """A rater answered every step: close when the whole group is done, or offer the
         facilitator to close when everyone who started is."""
         rater = await self.ctx.store.rounds.rater(rnd.id, user_id)
-        if rater is None or rater.finished_at is not None:
+        if rater is None:
             return
-        await self.ctx.store.rounds.set_finished(rnd.id, user_id, True)
-        self.progress.touch(rnd.id)
+        if rater.finished_at is None:
+            await self.ctx.store.rounds.set_finished(rnd.id, user_id, True)
+            self.progress.touch(rnd.id)
+        # Checked again even when already marked: a crash between the mark and the close
+        # must not leave a finished round open (closing and the offer happen once anyway).
         ws = await self.ctx.store.workshops.get(rnd.workshop_id)
         if ws is None:
             return
