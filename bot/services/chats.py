@@ -25,11 +25,6 @@ class ChatEvents:
     brainstorm: BrainstormService
     followup: FollowUpService
 
-    async def moved(self, chat_id: int) -> int | None:
-        """The id a migrated group lives under now (None: it has not moved)."""
-        chat = await self.ctx.store.chats.get(chat_id)
-        return chat.migrated_to if chat is not None else None
-
     async def migrate(self, old_id: int, new_id: int) -> None:
         """Everything moves to the new id at once; the timers follow; a running brainstorm's
         board is posted again where the team now writes. Safe to call twice (Telegram sends
