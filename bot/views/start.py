@@ -17,20 +17,28 @@ PRIVATE_COMMANDS = (
     ("start", N_("What this bot is and your open rating rounds")),
     ("help", N_("How a workshop goes, and the commands")),
 )
-GROUP_COMMANDS = (
-    ("brainstorm", N_("Start a workshop: /brainstorm [duration] [topic]")),
+# What every member of a group sees in the menu…
+MEMBER_COMMANDS = (
     ("idea", N_("Add touchpoints, one per line")),
-    ("finish", N_("End the current phase now")),
-    ("extend", N_("Add time to the current phase")),
     ("list", N_("Show the touchpoints")),
-    ("rate", N_("Open a rating round")),
     ("results", N_("Post the latest results again")),
     ("plan", N_("The action plan; /plan all: every spoke")),
     ("history", N_("The trend across rounds")),
     ("export", N_("CSV, report and picture")),
+    ("help", N_("How a workshop goes, and the commands")),
+)
+# …and what the chat's admins see: the facilitator's commands first, then the members'.
+GROUP_COMMANDS = (
+    ("brainstorm", N_("Start a workshop: /brainstorm [duration] [topic]")),
+    ("finish", N_("End the current phase now")),
+    ("extend", N_("Add time to the current phase")),
+    ("rate", N_("Open a rating round")),
+    ("assign", N_("Give a plan item an owner: /assign N @user")),
+    ("due", N_("Give a plan item a date: /due N 2w")),
+    ("action", N_("Your own action for a plan item: /action N text")),
     ("schedule", N_("Set the re-evaluation schedule")),
     ("cancel", N_("Abandon the workshop")),
-    ("help", N_("How a workshop goes, and the commands")),
+    *MEMBER_COMMANDS,
 )
 
 

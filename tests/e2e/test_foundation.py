@@ -27,14 +27,20 @@ async def test_bot_answers_start_in_group_and_private_in_two_languages(
     scopes = {(c["scope"]["type"], c.get("language_code")) for c in tg.commands}
     assert ("all_group_chats", None) in scopes and ("all_group_chats", "ru") in scopes
     assert ("default", None) in scopes
-    group_ru = next(
-        c
-        for c in tg.commands
-        if c["scope"]["type"] == "all_group_chats" and c.get("language_code") == "ru"
-    )
-    assert {"brainstorm", "idea", "rate", "results"} <= {
-        c["command"] for c in group_ru["commands"]
-    }
+    assert ("all_chat_administrators", "ru") in scopes
+
+    def menu(scope: str, lang: str) -> dict[str, str]:
+        found = next(
+            c
+            for c in tg.commands
+            if c["scope"]["type"] == scope and c.get("language_code") == lang
+        )
+        return {c["command"]: c["description"] for c in found["commands"]}
+
+    members, admins = menu("all_group_chats", "ru"), menu("all_chat_administrators", "ru")
+    assert {"idea", "results", "plan"} <= set(members) and "brainstorm" not in members
+    assert {"brainstorm", "rate", "finish"} <= set(admins) and set(members) <= set(admins)
+    assert admins["brainstorm"].startswith("Начать")  # translated descriptions
     assert not tg.errors
 
     code = await bot.stop()
