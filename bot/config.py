@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_ENV = "TOUCHWHEEL_CONFIG"
 TOKEN_ENV = "BOT_TOKEN"
-SUPPORTED_LOCALES = ("en", "ru")
+SUPPORTED_LOCALES = ("en", "ru", "nl")
 
 
 class ConfigError(Exception):

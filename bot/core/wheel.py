@@ -57,16 +57,16 @@ class WheelLayout:
     value_radii: tuple[float, ...] = ()  # where each value label sits, in score units
 
 
-def label_text(spoke: Spoke, count: int) -> str:
+def label_text(spoke: Spoke, count: int, at_hyphens: bool = False) -> str:
     """ "3. Long label" wrapped at spaces to fit the number of spokes.
 
-    Hyphenated words stay whole and no word is cut; only a label longer than four lines ends
-    in an ellipsis.
+    Hyphenated words stay whole (unless `at_hyphens`: a label that does not fit otherwise)
+    and no word is cut; only a label longer than four lines ends in an ellipsis.
     """
     width = 19 if count <= 8 else 18 if count < RADIAL_LABELS_FROM else 26
     # A no-break space keeps the number on the first word's line.
     text = f"{spoke.number}.\N{NO-BREAK SPACE}{spoke.label}"
-    wrapped = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+    wrapped = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=at_hyphens)
     wrapped = wrapped or [text]
     if len(wrapped) > MAX_LABEL_LINES:
         wrapped = wrapped[:MAX_LABEL_LINES]
@@ -248,15 +248,24 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
     # draw is the one that writes the PNG.
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     obstacles = tuple(_quad(artist.get_window_extent(renderer)) for artist in blocking)
-    # Shrink the labels until none overlaps another, leaves the picture or hits the legend.
-    size = _font_size(count)
+    # Shrink only the labels that overlap another, leave the picture or hit the legend, so
+    # one long word does not make every label small.
+    # A label that does not fit is first wrapped at its hyphens too (one long compound such
+    # as "WhatsApp-herinnering"), then made smaller step by step.
+    sizes = [_font_size(count)] * count
+    hyphens = [False] * count
     while True:
-        artists, quads = _draw_labels(fig, ax, spec, angles, radial, size)
-        if size <= MIN_LABEL_SIZE or fits(quads, obstacles):
+        artists, quads = _draw_labels(fig, ax, spec, angles, radial, sizes, hyphens)
+        bad = {i for i in misfits(quads, obstacles) if sizes[i] > MIN_LABEL_SIZE}
+        if not bad:
             break
         for artist in artists:
             artist.remove()
-        size -= 0.5
+        for i in bad:
+            if not hyphens[i] and "-" in spec.spokes[i].label:
+                hyphens[i] = True
+            else:
+                sizes[i] -= 0.5
     buffer = io.BytesIO()
     # Telegram re-encodes photos anyway: a lighter PNG compression halves the encode time
     # for about 10% more bytes.
@@ -271,19 +280,25 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
     )
 
 
-def fits(quads: Sequence[Quad], obstacles: Sequence[Quad]) -> bool:
-    """No label overlaps another or an obstacle, and all stay inside the picture."""
+def misfits(quads: Sequence[Quad], obstacles: Sequence[Quad]) -> set[int]:
+    """The labels that leave the margin, overlap an obstacle, or overlap another label
+    (both of a pair)."""
+    bad: set[int] = set()
     for i, quad in enumerate(quads):
         if any(
             not (MARGIN <= x <= SIZE_PX - MARGIN and MARGIN <= y <= SIZE_PX - MARGIN)
             for x, y in quad
-        ):
-            return False
-        if any(quads_overlap(quad, other) for other in quads[i + 1 :]):
-            return False
-        if any(quads_overlap(quad, obstacle) for obstacle in obstacles):
-            return False
-    return True
+        ) or any(quads_overlap(quad, obstacle) for obstacle in obstacles):
+            bad.add(i)
+        for j in range(i + 1, len(quads)):
+            if quads_overlap(quad, quads[j]):
+                bad.update((i, j))
+    return bad
+
+
+def fits(quads: Sequence[Quad], obstacles: Sequence[Quad]) -> bool:
+    """No label overlaps another or an obstacle, and all stay inside the picture."""
+    return not misfits(quads, obstacles)
 
 
 def _quad(box: Bbox) -> Quad:
@@ -291,7 +306,13 @@ def _quad(box: Bbox) -> Quad:
 
 
 def _draw_labels(
-    fig: Figure, ax: PolarAxes, spec: WheelSpec, angles: list[float], radial: bool, size: float
+    fig: Figure,
+    ax: PolarAxes,
+    spec: WheelSpec,
+    angles: list[float],
+    radial: bool,
+    sizes: Sequence[float],
+    hyphens: Sequence[bool],
 ) -> tuple[list[Artist], tuple[Quad, ...]]:
     count = len(spec.spokes)
     canvas = fig.canvas
@@ -301,13 +322,13 @@ def _draw_labels(
     rim = ax.transData.transform((0, 10))
     radius_px = math.dist(centre, rim)
     quads: list[Quad] = []
-    for angle, spoke in zip(angles, spec.spokes, strict=True):
+    for angle, spoke, size, at_hyphens in zip(angles, spec.spokes, sizes, hyphens, strict=True):
         # Screen angle: 0 at the top, clockwise (as the axes draw it).
         screen = math.pi / 2 - angle
         gap = 14 if radial else 18
         x = centre[0] + (radius_px + gap) * math.cos(screen)
         y = centre[1] + (radius_px + gap) * math.sin(screen)
-        text = label_text(spoke, count)
+        text = label_text(spoke, count, at_hyphens)
         color = "#111827"
         if radial:
             right = math.cos(screen) >= -1e-9
