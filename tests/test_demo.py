@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -9,6 +10,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.demo.run import play
+from bot.i18n import extract
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -34,6 +36,21 @@ async def test_the_demo_plays_two_rounds(lang: str, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(tmp_path / "touchwheel-round2.xlsx")
     assert len(book.worksheets) == 3
     assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").strip() == transcript.strip()
+    # No English sentence of the bot reaches the Russian or Dutch group.
+    leaked = [piece for piece in english_pieces() if piece in transcript]
+    assert not leaked, leaked
+
+
+def english_pieces() -> set[str]:
+    """The longest literal piece of every English message (placeholders and tags cut out),
+    when it is long enough to be a sentence and not a shared word or command."""
+    pieces = set()
+    for msg in extract():
+        msgid = msg.id if isinstance(msg.id, str) else msg.id[0]
+        literal = max(re.split(r"\{[^}]*\}|<[^>]+>|\n", msgid), key=len).strip(" .:;,·—")
+        if len(literal) >= 14 and " " in literal and not literal.startswith("/"):
+            pieces.add(literal)
+    return pieces
 
 
 def test_the_demo_command_runs_without_a_token(
