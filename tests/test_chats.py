@@ -15,11 +15,11 @@ from aiogram.types import (
     User,
 )
 
-from bot.domain import Phase, RoundStatus
+from bot.domain import Phase
 from bot.services.followup import FollowUpService
 from tests.harness import BOT_USER, Harness
 from tests.test_rating import Team
-from tests.test_results import VALUES
+from tests.test_results import closed_round
 
 OLD = Chat(id=-4242, type="group", title="Team")
 NEW = Chat(id=-1004242, type="supergroup", title="Team")
@@ -54,13 +54,10 @@ def sent_to(h: Harness, chat: Chat) -> list[str]:
 
 
 async def test_a_group_that_becomes_a_supergroup_keeps_everything(harness: Harness) -> None:
-    team = team_in(harness, OLD)
+    team = await closed_round(harness, team_in(harness, OLD))
     store = harness.ctx.store
-    ws, rnd = await team.open_round()
-    for user in (team.alice, team.bob, team.carol):
-        await team.rate_everything(user, rnd, VALUES[user.first_name.lower()])
-    closed = await store.rounds.get(rnd.id)
-    assert closed is not None and closed.status is RoundStatus.CLOSED
+    ws = await store.workshops.latest(OLD.id)
+    assert ws is not None
     await harness.say(team.alice, OLD, "/assign 2 @bob")
     await harness.say(team.alice, OLD, "/due 2 3d")
     await harness.say(team.alice, OLD, "/schedule weekly 10:00")
@@ -139,11 +136,10 @@ def membership(
 
 
 async def test_removed_pauses_the_schedule_and_added_back_resumes_it(harness: Harness) -> None:
-    team = team_in(harness, NEW)
+    team = await closed_round(harness, team_in(harness, NEW))
     store = harness.ctx.store
-    ws, rnd = await team.open_round()
-    for user in (team.alice, team.bob, team.carol):
-        await team.rate_everything(user, rnd, VALUES[user.first_name.lower()])
+    ws = await store.workshops.latest(NEW.id)
+    assert ws is not None
     await harness.say(team.alice, NEW, "/assign 2 @bob")
     await harness.say(team.alice, NEW, "/due 2 0d")
     await harness.say(team.alice, NEW, "/schedule weekly 10:00")

@@ -26,9 +26,9 @@ VALUES = {
 }
 
 
-async def closed_round(harness: Harness) -> Team:
+async def closed_round(harness: Harness, team: Team | None = None) -> Team:
     """Alice, Bob and Carol rate every spoke with VALUES; the round closes by itself."""
-    team = Team(harness)
+    team = team or Team(harness)
     _, rnd = await team.open_round()
     await harness.ctx.store.users.seen(team.alice.id, "alice", "Alice", "en", team.chat.id)
     for user in (team.alice, team.bob, team.carol):
