@@ -119,12 +119,12 @@ async def test_the_deadline_closes_a_round(tg: FakeTelegram, run_bot: RunBot) ->
     alice, bob = tg.user("Alice"), tg.user("Bob")
     group = tg.group("Team", members=[alice, bob], admins=[alice])
     await brainstorm_to_review(tg, group, alice, [(bob, "Phone line")])
-    await tg.send(alice, group, "/rate 10s")
+    await tg.send(alice, group, "/rate 20s")  # room for a busy machine
     announcement = await tg.wait_message(group, "Rating round 1")
     token = announcement.button("Rate privately")["url"].split("start=r_", 1)[1]
     wizard = await open_wizard(tg, bob, token)
     await tap(tg, bob, wizard, "4")
-    table = await tg.wait_message(group, "Ranking", timeout=30)
+    table = await tg.wait_message(group, "Ranking", timeout=45)
     assert " 1 Phone line        4.0    —    —  4.0  1" in table.text
     await tg.wait_for(lambda: "Closed" in announcement.text, what="the closed announcement")
     assert not announcement.buttons()
