@@ -220,6 +220,7 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
     title = fig.suptitle(spec.title, fontsize=19, weight="bold", y=0.975)
     subtitle = fig.text(0.5, 0.925, spec.subtitle, ha="center", fontsize=12.5, color="#374151")
     blocking: list[Artist] = [title, subtitle]
+    present = [st for st in (Stage.BEFORE, Stage.DURING, Stage.AFTER) if st in stages]
     if handles:
         # Two columns: the mean's explanation is long in every language.
         series_legend = fig.legend(
@@ -229,10 +230,10 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
             ncol=min(2, len(handles)),
             frameon=False,
             fontsize=10.5,
-            bbox_to_anchor=(0.5, 0.035 if any(s is not Stage.NONE for s in stages) else 0.005),
+            # Above the stage legend's row when there is one.
+            bbox_to_anchor=(0.5, 0.035 if present else 0.005),
         )
         blocking.append(series_legend)
-    present = [st for st in (Stage.BEFORE, Stage.DURING, Stage.AFTER) if st in stages]
     if present:
         stage_legend = fig.legend(
             [Patch(color=STAGE_COLORS[stage], alpha=0.35) for stage in present],
@@ -248,10 +249,9 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
     # draw is the one that writes the PNG.
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     obstacles = tuple(_quad(artist.get_window_extent(renderer)) for artist in blocking)
-    # Shrink only the labels that overlap another, leave the picture or hit the legend, so
-    # one long word does not make every label small.
-    # A label that does not fit is first wrapped at its hyphens too (one long compound such
-    # as "WhatsApp-herinnering"), then made smaller step by step.
+    # Only the labels that overlap another, leave the picture or hit a legend change: each is
+    # first wrapped at its hyphens too (a long compound such as "WhatsApp-herinnering"), then
+    # made smaller step by step, so one long word does not make every label small.
     sizes = [_font_size(count)] * count
     hyphens = [False] * count
     while True:
