@@ -53,9 +53,14 @@ class JobScheduler:
         return len(pending)
 
     def every(self, seconds: float, func: Callable[[], Awaitable[None]], name: str) -> None:
-        """A periodic in-memory job (nothing to persist: e.g. refreshing countdowns)."""
+        """A periodic in-memory job (nothing to persist: e.g. refreshing countdowns); like the
+        stored jobs, a run in progress at shutdown is let finish."""
+
+        async def tick() -> None:
+            await self._finish_at_shutdown(func())
+
         self._scheduler.add_job(
-            func,
+            tick,
             trigger=IntervalTrigger(seconds=seconds),
             id=f"every:{name}",
             replace_existing=True,
@@ -98,9 +103,12 @@ class JobScheduler:
         )
 
     async def _run(self, key: str, kind: JobKind, ref_id: int) -> None:
+        await self._finish_at_shutdown(self._execute(key, kind, ref_id))
+
+    async def _finish_at_shutdown(self, work: Awaitable[None]) -> None:
         # APScheduler cancels running coroutines when it shuts down; the work runs in a
         # task of our own so that shutdown() can let it finish instead.
-        task = asyncio.create_task(self._execute(key, kind, ref_id))
+        task = asyncio.ensure_future(work)
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         with contextlib.suppress(asyncio.CancelledError):

@@ -89,7 +89,10 @@ async def test_sigkill_at_random_points_loses_nothing(
         await wait_ack(tg, sent)
         if mode == "after the ack":
             await killer.kill(mode)
-    final = await tg.wait_message(group, "Time is up!", timeout=90)
+    try:
+        final = await tg.wait_message(group, "Time is up!", timeout=90)
+    except AssertionError as exc:  # say why: the bot's own account of the bell
+        raise AssertionError(f"{exc}; kills {killer.done}\n{bot.log()[-5000:]}") from None
 
     # Rating: both rate every spoke; the round closes when both are done.
     await tg.press(alice, final, "Shortlist & rate")
