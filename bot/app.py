@@ -32,6 +32,7 @@ from bot.scheduler import JobScheduler
 from bot.services.board import Boards
 from bot.services.brainstorm import BrainstormService
 from bot.services.chats import ChatEvents
+from bot.services.customers import CustomerService
 from bot.services.export import ExportService
 from bot.services.followup import FollowUpService
 from bot.services.ideas import IdeaService
@@ -128,6 +129,7 @@ def make_services(ctx: AppContext) -> jobs.Services:
         ideas=IdeaService(ctx, settings, boards),
         followup=followup,
         chats=ChatEvents(ctx, brainstorm, followup),
+        customers=CustomerService(ctx, settings, steering, rating),
     )
 
 

@@ -79,6 +79,8 @@ class WorkshopConfig(_Section):
     max_touchpoints: Annotated[int, Field(ge=3, le=30)] = 12
     board_edit_seconds: Annotated[float, Field(ge=0, le=600)] = 10
     anyone_can_start: bool = False
+    customer_weight: Annotated[float, Field(ge=0, le=1)] = 0.6
+    customer_ideas_per_minute: Annotated[int, Field(ge=1, le=100)] = 10
 
 
 class LocaleConfig(_Section):

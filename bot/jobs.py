@@ -12,6 +12,7 @@ from bot.scheduler import JobHandler, JobScheduler
 from bot.services.board import Boards
 from bot.services.brainstorm import BrainstormService
 from bot.services.chats import ChatEvents
+from bot.services.customers import CustomerService
 from bot.services.export import ExportService
 from bot.services.followup import FollowUpService
 from bot.services.ideas import IdeaService
@@ -41,6 +42,7 @@ class Services:
     ideas: IdeaService
     followup: FollowUpService
     chats: ChatEvents
+    customers: CustomerService
 
 
 def job_table(services: Services) -> Mapping[JobKind, JobHandler]:

@@ -9,7 +9,19 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import Message
 
-from handlers import chats, errors, followup, ideas, plan, rating, results, review, start, workshop
+from handlers import (
+    chats,
+    customers,
+    errors,
+    followup,
+    ideas,
+    plan,
+    rating,
+    results,
+    review,
+    start,
+    workshop,
+)
 
 GROUP_CHATS = {"group", "supergroup"}
 
@@ -29,6 +41,7 @@ def make_routers() -> list[Router]:
     private.include_routers(
         ideas.private_router(),  # deep links before /start: /start i_… opens the idea box
         rating.private_router(),  # /start r_… opens the rating wizard
+        customers.private_router(),  # /start c_… lets a customer in
         workshop.private_router(),  # group commands sent here get a pointer to the group
         start.private_router(),
         ideas.private_fallback_router(),  # plain text last
@@ -37,6 +50,7 @@ def make_routers() -> list[Router]:
     group.message.filter(F.chat.type.in_(GROUP_CHATS), written_here)
     group.include_routers(
         workshop.group_router(),
+        customers.group_router(),
         ideas.group_router(),
         review.group_router(),
         results.group_router(),

@@ -9,9 +9,11 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain import Phase
 from bot.services.board import IDEA_BOX_PREFIX
+from bot.services.customers import CustomerService
 from bot.services.ideas import IdeaService
 from bot.services.steering import sender_id
 from bot.views.common import LINK_INVALID
+from bot.views.customers import SLOW_DOWN, between_phases
 from bot.views.ideas import (
     BRAINSTORM_OVER,
     IDEA_USAGE,
@@ -31,6 +33,7 @@ async def _capture(
     *,
     anonymous: bool = False,
     for_next_round: bool = False,
+    customer: bool = False,
 ) -> None:
     """Store the message's ideas, then explain whatever was not added (or how to write
     them, when there is no text)."""
@@ -44,6 +47,7 @@ async def _capture(
         text,
         anonymous=anonymous,
         for_next_round=for_next_round,
+        customer=customer,
     )
     if captured.outcome.already_seen:
         return
@@ -68,13 +72,30 @@ async def idea_in_group(
     await _capture(message, ideas, ws, command.args, for_next_round=after_results)
 
 
-async def idea_in_private(message: Message, command: CommandObject, ideas: IdeaService) -> None:
-    """/idea text in private: into the idea box the user opened, unsigned."""
+async def _private(
+    message: Message, ideas: IdeaService, customers: CustomerService, text: str | None
+) -> None:
+    """Ideas sent in private: into the idea box the user opened (a team member's, unsigned)
+    or the workshop whose survey link they followed (a customer's, throttled)."""
     ws = await ideas.idea_box(message.from_user.id) if message.from_user else None
-    if ws is None or ws.phase is not Phase.BRAINSTORM:
-        await message.reply(no_brainstorm_text(ws))
+    if ws is None:
+        await message.answer(_(NO_IDEA_BOX))
         return
-    await _capture(message, ideas, ws, command.args, anonymous=True)
+    customer = await customers.is_customer(ws, message.from_user.id if message.from_user else 0)
+    if ws.phase is not Phase.BRAINSTORM:
+        await message.answer(between_phases(ws) if customer else no_brainstorm_text(ws))
+        return
+    if customer and not await customers.allow(sender_id(message)):
+        await message.answer(_(SLOW_DOWN))
+        return
+    await _capture(message, ideas, ws, text, anonymous=True, customer=customer)
+
+
+async def idea_in_private(
+    message: Message, command: CommandObject, ideas: IdeaService, customers: CustomerService
+) -> None:
+    """/idea text in private."""
+    await _private(message, ideas, customers, command.args)
 
 
 async def group_text(message: Message, bot: Bot, ideas: IdeaService) -> None:
@@ -98,18 +119,11 @@ async def open_idea_box(message: Message, command: CommandObject, ideas: IdeaSer
     await message.answer(await ideas.open_idea_box(message.from_user, command.args or ""))
 
 
-async def private_text(message: Message, ideas: IdeaService) -> None:
+async def private_text(message: Message, ideas: IdeaService, customers: CustomerService) -> None:
     """Plain text in private goes to the idea box the user opened, if it is still open."""
     if not message.text or message.text.startswith("/"):
         return
-    ws = await ideas.idea_box(message.from_user.id) if message.from_user else None
-    if ws is None:
-        await message.answer(_(NO_IDEA_BOX))
-        return
-    if ws.phase is not Phase.BRAINSTORM:
-        await message.answer(no_brainstorm_text(ws))
-        return
-    await _capture(message, ideas, ws, message.text, anonymous=True)
+    await _private(message, ideas, customers, message.text)
 
 
 def group_router() -> Router:

@@ -8,6 +8,7 @@ from pathlib import Path
 from storage.db import Database
 from storage.repos import (
     ChatRepo,
+    CustomerRepo,
     JobRepo,
     PlanRepo,
     RoundRepo,
@@ -31,6 +32,7 @@ class Storage:
     rounds: RoundRepo
     plans: PlanRepo
     schedules: ScheduleRepo
+    customers: CustomerRepo
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -45,6 +47,7 @@ class Storage:
             rounds=RoundRepo(db),
             plans=PlanRepo(db),
             schedules=ScheduleRepo(db),
+            customers=CustomerRepo(db),
         )
 
     async def close(self) -> None:

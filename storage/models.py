@@ -43,6 +43,7 @@ class Workshop:
     deadline: datetime | None
     ended_at: datetime | None
     round_seconds: int | None = None
+    customer_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class Touchpoint:
     shortlisted: bool
     votes: int
     contributors: tuple[int, ...]
+    customers: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,7 @@ class Rater:
     wizard_message_id: int | None
     started_at: datetime
     finished_at: datetime | None
+    source: str = "team"
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,7 @@ def workshop(row: Row) -> Workshop:
         deadline=from_iso(row["deadline"]),
         ended_at=from_iso(row["ended_at"]),
         round_seconds=row["round_seconds"],
+        customer_token=row["customer_token"],
     )
 
 
@@ -88,6 +89,7 @@ def touchpoint(row: Row) -> Touchpoint:
         shortlisted=bool(row["shortlisted"]),
         votes=row["votes"],
         contributors=tuple(sorted(int(part) for part in who.split(",") if part)),
+        customers=row["customers"],
     )
 
 
@@ -135,6 +137,7 @@ def rater(row: Row) -> Rater:
         wizard_message_id=row["wizard_message_id"],
         started_at=moment(row["started_at"]),
         finished_at=from_iso(row["finished_at"]),
+        source=row["source"],
     )
 
 

@@ -150,3 +150,44 @@ def test_a_skip_never_lowers_a_mean(
     for a, b in zip(before.spokes, after.spokes, strict=True):
         for criterion in CRITERIA:
             assert a.criteria[criterion].mean == b.criteria[criterion].mean
+
+
+def flat(tp: int, rater: int, value: int, source: str = "team") -> list[Answer]:
+    """One rater's answer on every criterion of one spoke."""
+    return [Answer(tp, rater, c, value, source) for c in CRITERIA]
+
+
+def test_customers_below_the_minimum_are_left_out() -> None:
+    answers = [*flat(1, 1, 8), *flat(1, 2, 8), *flat(1, 100, 2, "customer")]
+    kept_back = score_round([1], answers, customer_min=2)
+    assert kept_back.customers_hidden and kept_back.customer_raters == 1
+    assert kept_back.spokes[0].customer is None and kept_back.spokes[0].overall == 8.0
+    counted = score_round([1], [*answers, *flat(1, 101, 4, "customer")], customer_min=2)
+    assert not counted.customers_hidden and counted.customer_raters == 2
+    assert counted.spokes[0].gap == pytest.approx(-5.0)
+    assert counted.spokes[0].overall == pytest.approx(0.6 * 3 + 0.4 * 8)
+
+
+def test_gaps_widest_first_and_planned_first_among_equals() -> None:
+    # Spoke 1: team 5, customers 5. Spoke 2: team 7.25, customers 3.5: both 5.0 overall, and
+    # without customers' view spoke 1 (weakest 5) would come before spoke 2 (weakest 7.25).
+    answers = [
+        *flat(1, 1, 5),
+        *flat(1, 100, 5, "customer"),
+        *flat(2, 1, 8),
+        *flat(2, 2, 6),
+        *flat(2, 3, 8),
+        *flat(2, 4, 7),
+        *flat(2, 100, 3, "customer"),
+        *flat(2, 101, 4, "customer"),
+        *flat(3, 1, 6),
+        *flat(3, 100, 9, "customer"),
+    ]
+    score = score_round([1, 2, 3], answers)
+    by_id = {s.touchpoint_id: s for s in score.spokes}
+    assert by_id[1].overall == pytest.approx(5.0) and by_id[2].overall == pytest.approx(5.0)
+    assert by_id[2].customers_see_worse and not by_id[1].customers_see_worse
+    assert [s.touchpoint_id for s in score.plan_order] == [2, 1, 3]
+    assert [s.touchpoint_id for s in score.gaps] == [2, 3, 1]  # |−3.75|, |+3|, 0
+    team_only = score_round([1, 2, 3], [a for a in answers if a.source == "team"])
+    assert team_only.gaps == ()

@@ -22,6 +22,7 @@ class Spoke:
     value: float | None = None
     previous: float | None = None
     customer: float | None = None
+    team: float | None = None  # the team alone, drawn when customers' view is in `value`
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class WheelSpec:
     legend_team: str = "Team"
     legend_previous: str = "Previous round"
     legend_customer: str = "Customers"
+    legend_team_only: str = "Team alone"
     legend_mean: str = "Mean (a round wheel at this level)"
 
 

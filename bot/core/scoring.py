@@ -17,6 +17,7 @@ DEFAULT_CUSTOMER_WEIGHT = 0.6
 ROUND_FROM = 90.0
 OVAL_FROM = 75.0
 SLOW_BELOW = 5.0
+GAP_FIRST = 2.0
 TEAM = "team"
 CUSTOMER = "customer"
 
@@ -70,6 +71,19 @@ class SpokeScore:
         return any(stats.disagreement for stats in self.criteria.values())
 
     @property
+    def gap(self) -> float | None:
+        """Customers minus team: negative when customers see it worse than the team does."""
+        if self.team is None or self.customer is None:
+            return None
+        return self.customer - self.team
+
+    @property
+    def customers_see_worse(self) -> bool:
+        """Customers rate it at least GAP_FIRST points lower than the team: planned first
+        among equals."""
+        return self.gap is not None and self.gap <= -GAP_FIRST
+
+    @property
     def weakest(self) -> Criterion | None:
         """The criterion with the lowest team mean (first in order on a tie)."""
         rated = [
@@ -89,6 +103,15 @@ class RoundScore:
     slow: bool
     raters: int
     weights: Mapping[Criterion, float] = field(default_factory=dict)
+    customer_raters: int = 0
+    customers_hidden: bool = False
+    customer_weight: float = DEFAULT_CUSTOMER_WEIGHT
+
+    @property
+    def gaps(self) -> tuple[SpokeScore, ...]:
+        """Spokes both sides rated, the widest perception gap first."""
+        both = [s for s in self.spokes if s.gap is not None]
+        return tuple(sorted(both, key=lambda s: (-abs(s.gap or 0.0), s.position)))
 
 
 def criterion_stats(values: Sequence[int]) -> CriterionStats:
@@ -140,9 +163,17 @@ def score_round(
     answers: Sequence[Answer],
     weights: Mapping[Criterion, float] | None = None,
     customer_weight: float = DEFAULT_CUSTOMER_WEIGHT,
+    customer_min: int = 1,
 ) -> RoundScore:
-    """Score every spoke (touchpoint ids in spoke order) from the answers of one round."""
+    """Score every spoke (touchpoint ids in spoke order) from the answers of one round.
+
+    Customers' answers count only when at least `customer_min` customers rated; below that
+    they are left out (and `customers_hidden` says so)."""
     weights = dict(weights or dict.fromkeys(CRITERIA, 1.0))
+    customers = {a.rater_id for a in answers if a.source == CUSTOMER and a.value is not None}
+    hidden = 0 < len(customers) < customer_min
+    if hidden:
+        answers = [a for a in answers if a.source != CUSTOMER]
     values: dict[tuple[str, int, Criterion], list[int]] = defaultdict(list)
     raters: dict[tuple[str, int], set[int]] = defaultdict(set)
     for answer in answers:
@@ -175,10 +206,16 @@ def score_round(
     rated = [s for s in scored if s.overall is not None]
     ranking = sorted(rated, key=lambda s: (-(s.overall or 0.0), s.position))
 
-    def plan_key(s: SpokeScore) -> tuple[float, float, int]:
+    def plan_key(s: SpokeScore) -> tuple[float, bool, float, int]:
+        # Equal as shown (one decimal): a spoke customers see much worse goes first.
         weakest = s.weakest
         low = s.criteria[weakest].mean if weakest is not None else None
-        return (s.overall or 0.0, low if low is not None else 0.0, s.position)
+        return (
+            round(s.overall or 0.0, 1),
+            not s.customers_see_worse,
+            low if low is not None else 0.0,
+            s.position,
+        )
 
     overalls = [s.overall for s in rated if s.overall is not None]
     index = roundness(overalls)
@@ -194,4 +231,7 @@ def score_round(
         slow=bool(overalls) and mean < SLOW_BELOW,
         raters=len(everyone),
         weights=weights,
+        customer_raters=len(customers),
+        customers_hidden=hidden,
+        customer_weight=customer_weight,
     )

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 
 TELEGRAM_TEXT_LIMIT = 4096
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as the reader sees it: tags gone, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
 
 
 def chunk_lines(lines: Iterable[str], limit: int = TELEGRAM_TEXT_LIMIT - 96) -> list[str]:

@@ -30,6 +30,7 @@ Quad = tuple[Point, Point, Point, Point]
 COLOR_TEAM = "#2563eb"
 COLOR_PREVIOUS = "#9ca3af"
 COLOR_CUSTOMER = "#ea580c"
+COLOR_TEAM_ONLY = "#4b5563"  # grey: the mean ring is green
 COLOR_MEAN = "#16a34a"
 STAGE_COLORS = {
     Stage.BEFORE: "#a855f7",
@@ -160,13 +161,26 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
                 0.12,
             ),
             (
+                [s.team for s in spec.spokes],
+                spec.legend_team_only,
+                {
+                    "color": COLOR_TEAM_ONLY,
+                    "linewidth": 1.6,
+                    "linestyle": (0, (1, 1.5)),
+                    "marker": "^",
+                    "markersize": 5,
+                    "zorder": 4,
+                },
+                0.0,
+            ),
+            (
                 [s.customer for s in spec.spokes],
                 spec.legend_customer,
                 {
                     "color": COLOR_CUSTOMER,
-                    "linewidth": 1.8,
+                    "linewidth": 2.0,
                     "marker": "s",
-                    "markersize": 4,
+                    "markersize": 5,
                     "zorder": 4,
                 },
                 0.0,
@@ -175,7 +189,9 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
         for raw, label, style, alpha in layers:
             if all(v is None for v in raw):
                 continue
-            values = [v if v is not None else 0.0 for v in raw]
+            # A filled layer needs every point; a line layer leaves a gap where nobody rated.
+            missing = 0.0 if alpha else math.nan
+            values = [v if v is not None else missing for v in raw]
             (line,) = ax.plot(_closed(angles), _closed(values), label=label, **style)
             if alpha:
                 ax.fill(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from aiogram.methods import SendDocument, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile, Chat, Message, User
 
 from bot.config import SUPPORTED_LOCALES, Config
+from bot.core.text import plain
 from bot.demo.inprocess import Harness, group_chat, make_harness, make_user, private_chat
 from bot.demo.script import ROUND_1, ROUND_2, SCRIPTS, Script
 from bot.domain import CRITERIA
@@ -28,12 +27,6 @@ from bot.views.callbacks import RateAction, RateOp
 from storage.models import Round, Workshop
 
 LANGUAGES = ("en", "ru", "nl")
-TAG = re.compile(r"<[^>]+>")
-
-
-def plain(text: str) -> str:
-    """Telegram HTML as the reader sees it."""
-    return html.unescape(TAG.sub("", text))
 
 
 def scatter(person: int, item: int, criterion: int) -> int:

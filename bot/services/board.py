@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.context import AppContext
 from bot.core.clock import countdown_mark, mark_lead
@@ -39,16 +42,22 @@ class Boards:
         ws = await self.ctx.store.workshops.get(workshop_id)
         if ws is None or ws.board_message_id is None:
             return
-        touchpoints = await self.ctx.store.touchpoints.live(ws.id)
-        contributors = await self.ctx.store.touchpoints.contributor_count(ws.id)
-        zone = await self.settings.zone(ws.chat_id)
         now = utcnow()
         if ws.deadline is not None:
             self._marks[ws.id] = countdown_mark(ws.deadline - now, mark_lead(ws.id))
-        with self.ctx.speaking(ws.locale):
-            text = board_text(ws, touchpoints, contributors, zone, now)
-            markup = board_markup(ws, self.idea_box_url(ws))
+        text, markup = await self.view(ws, now)
         await edit_text(self.ctx.bot, ws.chat_id, ws.board_message_id, text, markup)
+
+    async def view(self, ws: Workshop, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The board with what the workshop holds now, in its language."""
+        store = self.ctx.store
+        touchpoints = await store.touchpoints.live(ws.id)
+        team = await store.touchpoints.contributor_count(ws.id)
+        customers = await store.touchpoints.contributor_count(ws.id, customers=True)
+        zone = await self.settings.zone(ws.chat_id)
+        with self.ctx.speaking(ws.locale):
+            text = board_text(ws, touchpoints, (team, customers), zone, now)
+            return text, board_markup(ws, self.idea_box_url(ws))
 
     def touch(self, workshop_id: int) -> None:
         """Something on the board changed: edit it soon."""

@@ -18,7 +18,7 @@ from bot.services.rating import RatingService
 from bot.services.review import ReviewService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
-from bot.views.brainstorm import board_markup, board_text, warning_text
+from bot.views.brainstorm import warning_text
 from storage.db import utcnow
 from storage.models import Round, Workshop
 
@@ -63,15 +63,8 @@ class BrainstormService:
         """Post (or, after the chat moved, post again) the board with what it holds now, and
         pin it where the bot may."""
         store = self.ctx.store
-        zone = await self.settings.zone(ws.chat_id)
-        touchpoints = await store.touchpoints.live(ws.id)
-        contributors = await store.touchpoints.contributor_count(ws.id)
-        with self.ctx.speaking(ws.locale):
-            board = await self.ctx.bot.send_message(
-                ws.chat_id,
-                board_text(ws, touchpoints, contributors, zone, utcnow()),
-                reply_markup=board_markup(ws, self.boards.idea_box_url(ws)),
-            )
+        text, markup = await self.boards.view(ws, utcnow())
+        board = await self.ctx.bot.send_message(ws.chat_id, text, reply_markup=markup)
         await store.workshops.set_board(ws.id, board.message_id)
         if await self.steering.can_pin(ws.chat_id):
             try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.core.scoring import CUSTOMER
 from bot.services.results import ResultsService
 from bot.views import export as views
 from bot.views.results import Results
@@ -29,17 +30,25 @@ class ExportService:
             report = views.report(results, plan)
             touchpoints = views.touchpoint_table(results, plan, owners)
             answers = views.answer_table(results)
+            customers = views.answer_table(results, CUSTOMER)
             sheets = [
                 (_("Touchpoints"), touchpoints),
                 (_("Answers"), answers),
                 (_("Action plan"), views.plan_table(plan, texts, owners)),
             ]
+            if results.with_customers:
+                sheets.insert(2, (_("Customers' answers"), customers))
         png = await self.results.wheel_png(results)
         stem = f"touchwheel-round{results.rnd.number}"
-        return [
+        files = [
             (f"{stem}.xlsx", views.to_xlsx(sheets)),
             (f"{stem}-touchpoints.csv", views.to_csv(touchpoints, locale)),
             (f"{stem}-answers.csv", views.to_csv(answers, locale)),
+        ]
+        if results.with_customers:
+            files.append((f"{stem}-customer-answers.csv", views.to_csv(customers, locale)))
+        return [
+            *files,
             (f"{stem}-report.md", report.encode("utf-8")),
             (f"{stem}-wheel.png", png),
         ]

@@ -51,6 +51,7 @@ class IdeaService:
         *,
         anonymous: bool = False,
         for_next_round: bool = False,
+        customer: bool = False,
     ) -> Captured:
         """Store every line of `text` (from message `source`: chat id, message id) as a
         touchpoint of `ws`, committed before the reaction says so."""
@@ -69,6 +70,7 @@ class IdeaService:
             limit=MAX_TOUCHPOINTS,
             source=source,
             anonymous=anonymous,
+            customer=customer,
             phases=(Phase.RESULTS,) if for_next_round else (Phase.BRAINSTORM,),
             shortlist_up_to=self.ctx.config.workshop.max_touchpoints if for_next_round else None,
         )

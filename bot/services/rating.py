@@ -6,12 +6,14 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from aiogram.types import Message
 from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.core.clock import format_local
 from bot.core.progress import RoundProgress
+from bot.core.scoring import CUSTOMER, TEAM
 from bot.core.wizard import (
     answered_steps,
     is_complete,
@@ -94,6 +96,7 @@ class RatingService:
         await store.rounds.set_message(rnd.id, sent.message_id)
         await self._arm(rnd.id, rnd.opened_at, deadline)
         self.results.renderer.warm()  # the wheel will be wanted when the round closes
+        await self.invite_customers(rnd, ws)
         return rnd
 
     async def _arm(self, round_id: int, opened: datetime, deadline: datetime) -> None:
@@ -199,29 +202,65 @@ class RatingService:
             return _(views.NOT_A_MEMBER)
         if rnd.status is not RoundStatus.OPEN:
             return _(views.ROUND_CLOSED)
-        await store.rounds.start_rater(rnd.id, user.id)
-        self.progress.touch(rnd.id)
-        step = await self.first_open_step(rnd, user.id)
-        text, markup = await self.wizard_view(rnd, ws, user.id, step)
-        sent = await self.ctx.bot.send_message(user.id, text, reply_markup=markup)
-        await store.rounds.set_wizard_message(rnd.id, user.id, sent.message_id)
+        await self.start_wizard(rnd, ws, user.id)
         return None
 
+    async def start_wizard(
+        self, rnd: Round, ws: Workshop, user_id: int, source: str = TEAM
+    ) -> Message | None:
+        """Count the user as a rater (of the team, or a customer) and send their first
+        unanswered step (None: they blocked the bot)."""
+        store = self.ctx.store
+        await store.rounds.start_rater(rnd.id, user_id, source)
+        if source == TEAM:
+            self.progress.touch(rnd.id)
+        step = await self.first_open_step(rnd, user_id)
+        text, markup = await self.wizard_view(rnd, ws, user_id, step, source == CUSTOMER)
+        sent = await send_private(self.ctx.bot, user_id, text, markup)
+        if sent is None:
+            await store.users.mark_blocked(user_id)
+            return None
+        await store.rounds.set_wizard_message(rnd.id, user_id, sent.message_id)
+        return sent
+
+    async def invite_customers(self, rnd: Round, ws: Workshop) -> None:
+        """A round opened: every customer who came through the workshop's current link gets
+        the wizard in private, in their own language."""
+        if ws.customer_token is None:
+            return
+        customers = await self.ctx.store.customers.aliases(ws.id)
+        users = await self.ctx.store.users.many(sorted(customers))
+        zone = await self.settings.zone(ws.chat_id)
+        for user in users.values():
+            if user.blocked_bot:
+                continue
+            with self.ctx.speaking(self.ctx.locale_for(user.language_code)):
+                line = views.customer_invite(format_local(rnd.deadline, zone))
+                if await send_private(self.ctx.bot, user.id, line) is None:
+                    await self.ctx.store.users.mark_blocked(user.id)
+                    continue
+                await self.start_wizard(rnd, ws, user.id, CUSTOMER)
+
     async def wizard_view(
-        self, rnd: Round, ws: Workshop, user_id: int, step: int | None
+        self, rnd: Round, ws: Workshop, user_id: int, step: int | None, customer: bool = False
     ) -> views.View:
         """The wizard at `step` (None: the summary of this rater's answers)."""
         items = await self.ctx.store.rounds.items(rnd.id)
         answers = await self.ctx.store.rounds.answers(rnd.id, user_id)
-        return self._wizard(rnd, ws, items, answers, step)
+        return self._wizard(rnd, ws, items, answers, step, customer)
 
     @staticmethod
     def _wizard(
-        rnd: Round, ws: Workshop, items: list[RoundItem], answers: views.Answers, step: int | None
+        rnd: Round,
+        ws: Workshop,
+        items: list[RoundItem],
+        answers: views.Answers,
+        step: int | None,
+        customer: bool = False,
     ) -> views.View:
         if step is None:
-            return views.wizard_summary(rnd, ws, items, answers)
-        return views.wizard_step(rnd, ws, items, answers, step)
+            return views.wizard_summary(rnd, ws, items, answers, customer)
+        return views.wizard_step(rnd, ws, items, answers, step, customer)
 
     async def tap(self, user_id: int, chat_id: int | None, data: RateAction) -> Tap:
         """A press in the wizard: the answer is committed before the wizard moves on.
@@ -251,18 +290,22 @@ class RatingService:
                 return Tap(_(views.INVALID_ANSWER), alert=True)
             index, criterion = step_of(step)
             tp_id = items[index].touchpoint_id
-            if not await store.rounds.answer(rnd.id, tp_id, user_id, criterion, value):
+            if not await store.rounds.answer(
+                rnd.id, tp_id, user_id, criterion, value, rater.source
+            ):
                 return closed
             answers[(tp_id, criterion)] = value
             spokes = [item.touchpoint_id for item in items]
             target = step_after(step, spokes, answers)
             notice = views.saved(value)
-            if target is None and is_complete(spokes, answers):
+            # Customers do not count towards closing the round.
+            if target is None and is_complete(spokes, answers) and rater.source == TEAM:
                 await self.mark_finished(rnd, user_id)
                 rnd = await store.rounds.get(rnd.id) or rnd  # it may have closed
         elif data.op is RateOp.BACK:
             target = max(0, step - 1)
-        return Tap(notice, view=self._wizard(rnd, ws, items, answers, target))
+        customer = rater.source == CUSTOMER
+        return Tap(notice, view=self._wizard(rnd, ws, items, answers, target, customer))
 
     async def first_open_step(self, rnd: Round, user_id: int) -> int | None:
         items = await self.ctx.store.rounds.items(rnd.id)
@@ -388,7 +431,7 @@ class RatingService:
             return
         if rnd.close_offer_message_id:
             await drop_buttons(self.ctx.bot, ws.chat_id, rnd.close_offer_message_id)
-        raters = await store.rounds.raters(rnd.id)
+        raters = await store.rounds.raters(rnd.id, source=None)
         users = await store.users.many([r.user_id for r in raters])
         chat = await store.chats.get(ws.chat_id)
         link = message_link(ws.chat_id, rnd.results_message_id)
@@ -396,13 +439,19 @@ class RatingService:
             user = users.get(rater.user_id)
             if user is None or user.blocked_bot:
                 continue
+            customer = rater.source == CUSTOMER
             with self.ctx.speaking(self.ctx.locale_for(user.language_code)):
                 if rater.wizard_message_id is not None:
-                    text, markup = await self.wizard_view(rnd, ws, rater.user_id, None)
+                    text, markup = await self.wizard_view(rnd, ws, rater.user_id, None, customer)
                     await edit_text(
                         self.ctx.bot, rater.user_id, rater.wizard_message_id, text, markup
                     )
-                line = views.results_ready(rnd, ws.topic or (chat.title if chat else ""), link)
+                # Customers are not in the group: no link to its results.
+                line = (
+                    views.customer_thanks(rnd)
+                    if customer
+                    else views.results_ready(rnd, ws.topic or (chat.title if chat else ""), link)
+                )
                 if await send_private(self.ctx.bot, rater.user_id, line) is None:
                     await store.users.mark_blocked(rater.user_id)
 

@@ -36,7 +36,17 @@ class ResultsService:
             Answer(r.touchpoint_id, r.rater_id, r.criterion, r.value, r.source)
             for r in await self.ctx.store.rounds.ratings(rnd.id)
         )
-        return items, answers, score_round([i.touchpoint_id for i in items], answers)
+        workshop = self.ctx.config.workshop
+        return (
+            items,
+            answers,
+            score_round(
+                [i.touchpoint_id for i in items],
+                answers,
+                customer_weight=workshop.customer_weight,
+                customer_min=workshop.min_raters,
+            ),
+        )
 
     async def compute(self, rnd: Round) -> Results:
         """The round scored, with the closed round before it for comparison."""
@@ -68,6 +78,7 @@ class ResultsService:
             previous_roundness=previous_roundness,
             chat_title=chat.title if chat else "",
             zone=await self.settings.zone(ws.chat_id),
+            customer_min=self.ctx.config.workshop.min_raters,
         )
 
     async def latest(self, chat_id: int) -> Results | None:

@@ -29,11 +29,16 @@ def touchpoint_line(tp: Touchpoint, width: int = 120) -> str:
         line += f" <i>· {stage_label(tp.stage)}</i>"
     if tp.votes > 1:
         line += f" <b>(+{tp.votes - 1})</b>"
+    if tp.customers:
+        line += " · 🗣 " + ngettext("{n} customer", "{n} customers", tp.customers).format(
+            n=tp.customers
+        )
     return line
 
 
-def counts_line(touchpoints: int, contributors: int) -> str:
-    return _("💡 {touchpoints} from {contributors}").format(
+def counts_line(touchpoints: int, contributors: int, customers: int = 0) -> str:
+    """ "💡 7 touchpoints from 3 contributors", and "· 🗣 2 customers" when customers wrote."""
+    line = _("💡 {touchpoints} from {contributors}").format(
         touchpoints=ngettext("{n} touchpoint", "{n} touchpoints", touchpoints).format(
             n=touchpoints
         ),
@@ -41,16 +46,20 @@ def counts_line(touchpoints: int, contributors: int) -> str:
             n=contributors
         ),
     )
+    if customers:
+        line += " · 🗣 " + ngettext("{n} customer", "{n} customers", customers).format(n=customers)
+    return line
 
 
 def board_text(
     ws: Workshop,
     touchpoints: Sequence[Touchpoint],
-    contributors: int,
+    contributors: tuple[int, int],
     zone: str,
     now: datetime,
 ) -> str:
-    """The board as the group sees it: topic, clock, counts, newest ideas, how to add."""
+    """The board as the group sees it: topic, clock, counts (team members and customers
+    who wrote), newest ideas (customers' marked, never named), how to add."""
     title = (
         _("🧠 <b>Touchpoint brainstorm</b> · {topic}").format(topic=escape(ws.topic))
         if ws.topic
@@ -72,7 +81,7 @@ def board_text(
         lines.append(_("✖️ Cancelled."))
     else:
         lines.append(_("🔔 Time is up."))
-    lines.append(counts_line(len(touchpoints), contributors))
+    lines.append(counts_line(len(touchpoints), *contributors))
     if ws.phase not in (Phase.BRAINSTORM, Phase.CANCELLED) and touchpoints:
         # The bell posts the whole numbered list next: the board does not repeat it.
         lines.append(_("The full list is in the message below (and in /list)."))

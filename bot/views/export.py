@@ -8,10 +8,12 @@ from collections.abc import Mapping, Sequence
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.core.scoring import CUSTOMER, TEAM
+from bot.core.text import plain
 from bot.domain import CRITERIA
 from bot.views.common import criterion_name, show_date, stage_label, user_label
 from bot.views.plan import shown
-from bot.views.results import Results, rated_line, title
+from bot.views.results import Results, customers_line, gap_lines, rated_line, title
 from storage.models import PlanItem, User
 
 Cell = str | int | float | None
@@ -40,7 +42,10 @@ def touchpoint_table(
         _("Stage"),
         *(criterion_name(c) for c in CRITERIA),
         _("Overall"),
+        _("Team"),
+        _("Customers"),
         _("Raters"),
+        _("Customer raters"),
         _("Spread"),
         _("Disagreement"),
         _("Rank"),
@@ -61,7 +66,10 @@ def touchpoint_table(
                 stage_label(item.stage),
                 *(_round(spoke.criteria[c].mean) for c in CRITERIA),
                 _round(spoke.overall),
+                _round(spoke.team),
+                _round(spoke.customer) if results.with_customers else None,
                 spoke.raters,
+                spoke.customer_raters if results.with_customers else None,
                 _round(max(s.spread for s in spoke.criteria.values())),
                 _("yes") if spoke.disagreement else "",
                 rank.get(item.touchpoint_id),
@@ -74,27 +82,22 @@ def touchpoint_table(
     return headers, rows
 
 
-def answer_table(results: Results) -> Table:
-    """Every answer, raters shown only as R1, R2… in the order of their ids."""
-    headers = [_("Rater"), "#", _("Touchpoint"), _("Criterion"), _("Value"), _("Source")]
-    sources = {"team": _("team"), "customer": _("customer")}
+def answer_table(results: Results, source: str = TEAM) -> Table:
+    """Every answer of the team (or of customers, once enough of them rated), raters shown
+    only as R1, R2… (customers C1, C2…) in the order of their ids."""
+    headers = [_("Rater"), "#", _("Touchpoint"), _("Criterion"), _("Value")]
+    prefix = "C" if source == CUSTOMER else "R"
+    if source == CUSTOMER and not results.with_customers:
+        return headers, []
     pseudonyms: dict[int, str] = {}
     position = {i.touchpoint_id: i for i in results.items}
     rows: list[list[Cell]] = []
-    for answer in sorted(
-        results.answers, key=lambda a: (a.rater_id, position[a.touchpoint_id].position)
-    ):
-        alias = pseudonyms.setdefault(answer.rater_id, f"R{len(pseudonyms) + 1}")
+    mine = [a for a in results.answers if a.source == source]
+    for answer in sorted(mine, key=lambda a: (a.rater_id, position[a.touchpoint_id].position)):
+        alias = pseudonyms.setdefault(answer.rater_id, f"{prefix}{len(pseudonyms) + 1}")
         item = position[answer.touchpoint_id]
         rows.append(
-            [
-                alias,
-                item.number,
-                item.text,
-                criterion_name(answer.criterion),
-                answer.value,
-                sources.get(answer.source, answer.source),
-            ]
+            [alias, item.number, item.text, criterion_name(answer.criterion), answer.value]
         )
     return headers, rows
 
@@ -201,6 +204,17 @@ def report(results: Results, plan: Sequence[PlanItem]) -> str:
             f"| {ranked.number} | {ranked.text.replace('|', '/')}{flag} | {cells} | "
             f"{_one(spoke.overall)} | {spoke.raters} |"
         )
+    if results.with_customers:
+        lines += ["", "## " + _("Customers and the team"), "", customers_line(results), ""]
+        heads = [_("Touchpoint"), _("Team"), _("Customers"), _("Gap")]
+        lines += ["| # | " + " | ".join(heads) + " |", "|---|---|---|---|---|"]
+        for spoke in score.gaps:
+            gapped = by_id[spoke.touchpoint_id]
+            lines.append(
+                f"| {gapped.number} | {gapped.text.replace('|', '/')} | {_one(spoke.team)} | "
+                f"{_one(spoke.customer)} | {spoke.gap or 0.0:+.1f} |"
+            )
+        lines += [""] + [plain(line) for line in gap_lines(results)[1:]]
     lines += ["", "## " + _("Action plan"), ""]
     for entry in shown(plan, every=False):
         item = by_id.get(entry.touchpoint_id)

@@ -25,7 +25,19 @@ Answers = dict[tuple[int, Criterion], int | None]
 View = tuple[str, InlineKeyboardMarkup | None]
 
 
-def criterion_hint(criterion: Criterion) -> str:
+def criterion_hint(criterion: Criterion, customer: bool = False) -> str:
+    """The question under a criterion: about the customer for the team, about "you" for a
+    customer."""
+    if customer:
+        return {
+            Criterion.SIMPLICITY: _(
+                "How easy is it for you to find and use, without effort or help?"
+            ),
+            Criterion.CONVENIENCE: _(
+                "How well does it suit you: your time, place and preferred way of contact?"
+            ),
+            Criterion.SPEED: _("How fast do you get an answer or a result here?"),
+        }[criterion]
     hints = {
         Criterion.SIMPLICITY: _(
             "How easy is it for the customer to find and use, without effort or help?"
@@ -130,6 +142,21 @@ def results_ready(rnd: Round, where: str, link: str | None) -> str:
     ).format(n=rnd.number, chat=escape(where), link=link)
 
 
+def customer_invite(end: str) -> str:
+    """The private line to a customer when a rating round opens."""
+    return _(
+        "⭐ The team opened a rating round and would like your view too, until {end}. "
+        "Rate each touchpoint 0–10 below; only the team sees the answers, without your name."
+    ).format(end=end)
+
+
+def customer_thanks(rnd: Round) -> str:
+    """The private line to a customer once the round closed."""
+    return _("🙏 Rating round {n} is closed and your answers were counted. Thank you!").format(
+        n=rnd.number
+    )
+
+
 def _title(ws: Workshop) -> str:
     title = _("⭐ <b>Rating</b>")
     if ws.topic:
@@ -138,7 +165,12 @@ def _title(ws: Workshop) -> str:
 
 
 def wizard_step(
-    rnd: Round, ws: Workshop, items: Sequence[RoundItem], answers: Answers, step: int
+    rnd: Round,
+    ws: Workshop,
+    items: Sequence[RoundItem],
+    answers: Answers,
+    step: int,
+    customer: bool = False,
 ) -> View:
     """One question: the spoke, the criterion with its hint, 0–10, Back and Skip."""
     total = total_steps(len(items))
@@ -150,7 +182,7 @@ def wizard_step(
         _("Touchpoint {k} of {n}:").format(k=index + 1, n=len(items)),
         f"<b>{item.number}. {escape(item.text)}</b>",
         "",
-        f"<b>{criterion_name(criterion)}</b>: {criterion_hint(criterion)}",
+        f"<b>{criterion_name(criterion)}</b>: {criterion_hint(criterion, customer)}",
         "",
         f"{progress_bar(len(answers), total)} {len(answers)}/{total}",
     ]
@@ -176,7 +208,9 @@ def wizard_step(
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
-def wizard_summary(rnd: Round, ws: Workshop, items: Sequence[RoundItem], answers: Answers) -> View:
+def wizard_summary(
+    rnd: Round, ws: Workshop, items: Sequence[RoundItem], answers: Answers, customer: bool = False
+) -> View:
     """The rater's answers; while the round is open, a button per spoke to change them."""
     lines = [_title(ws), _("✅ <b>Your answers</b>"), ""]
     for item in items:
@@ -190,6 +224,10 @@ def wizard_summary(rnd: Round, ws: Workshop, items: Sequence[RoundItem], answers
     if rnd.status is not RoundStatus.OPEN:
         lines.append(_("The round is closed. Thank you!"))
         return "\n".join(lines), None
+    if customer:
+        lines.append(
+            _("Thank you! The team sees your answers only together with other customers'.")
+        )
     lines.append(_("You can change any answer until the round closes: tap its number."))
     builder = InlineKeyboardBuilder()
     for index, item in enumerate(items):

@@ -20,6 +20,7 @@ from bot.views.common import criterion_name, show_date, user_label
 from storage.models import PlanItem, Round, RoundItem, User, Workshop
 
 TABLE_NAME_WIDTH = 16
+SIDE_WIDTH = 7  # "Team" and "Customers" columns: "Команда", "Klanten"
 WHEEL_TITLE_NAME_WIDTH = 44  # the picture's title fits one line at 19 pt
 
 
@@ -36,6 +37,12 @@ class Results:
     previous_roundness: float | None
     chat_title: str
     zone: str
+    customer_min: int = 3
+
+    @property
+    def with_customers(self) -> bool:
+        """Customers rated and enough of them for their view to count."""
+        return self.score.customer_raters > 0 and not self.score.customers_hidden
 
     def spoke(self, item: RoundItem) -> SpokeScore:
         return self.score.spokes[item.position - 1]
@@ -79,6 +86,9 @@ def caption(results: Results) -> str:
         ),
         _("{raters} rated · mean score {mean:.1f}").format(raters=score.raters, mean=score.mean),
     ]
+    customers = customers_line(results)
+    if customers:
+        lines.append(customers)
     if results.previous_roundness is not None:
         lines.append(
             _("Roundness trend: {before} → {now}").format(
@@ -86,6 +96,57 @@ def caption(results: Results) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def customers_line(results: Results) -> str:
+    """How many customers rated and what their view weighs ("" when none did)."""
+    score = results.score
+    if not score.customer_raters:
+        return ""
+    count = ngettext("{n} customer rated", "{n} customers rated", score.customer_raters).format(
+        n=score.customer_raters
+    )
+    if score.customers_hidden:
+        return "🗣 " + _("{count}: their view counts from {min}, so it is kept back.").format(
+            count=count, min=results.customer_min
+        )
+    return "🗣 " + _("{count} · their view weighs {share} % of the score").format(
+        count=count, share=round(score.customer_weight * 100)
+    )
+
+
+GAP_SHOWN_FROM = 1.0
+GAPS_SHOWN = 3
+
+
+def gap_lines(results: Results) -> list[str]:
+    """The widest perception gaps, with both numbers ([] without customers' view)."""
+    if not results.with_customers:
+        return []
+    by_id = {i.touchpoint_id: i for i in results.items}
+    wide = [s for s in results.score.gaps if abs(s.gap or 0.0) >= GAP_SHOWN_FROM][:GAPS_SHOWN]
+    lines = [_("🔍 <b>Perception gap</b>: customers and the team")]
+    if not wide:
+        lines.append(_("The team and customers agree within a point on every touchpoint."))
+        return lines
+    for spoke in wide:
+        item = by_id[spoke.touchpoint_id]
+        text = (
+            _("{n}. {name}: the team gives {team:.1f}, customers {customers:.1f} ({gap})")
+            if (spoke.gap or 0.0) < 0
+            else _("{n}. {name}: customers give {customers:.1f}, the team {team:.1f} ({gap})")
+        )
+        lines.append(
+            "• "
+            + text.format(
+                n=item.number,
+                name=escape(item.text),
+                team=spoke.team or 0.0,
+                customers=spoke.customer or 0.0,
+                gap=f"{spoke.gap:+.1f}".replace("-", "−"),
+            )
+        )
+    return lines
 
 
 def rated_line(score: RoundScore) -> str:
@@ -108,10 +169,19 @@ def wheel_spec(results: Results) -> WheelSpec:
             stage=item.stage,
             value=results.spoke(item).overall,
             previous=results.previous.get(item.touchpoint_id),
-            customer=results.spoke(item).customer,
+            customer=results.spoke(item).customer if results.with_customers else None,
+            team=results.spoke(item).team if results.with_customers else None,
         )
         for item in results.items
     ]
+    team_legend = (
+        _("Overall: customers {share} %, team {rest} %").format(
+            share=round(score.customer_weight * 100),
+            rest=100 - round(score.customer_weight * 100),
+        )
+        if results.with_customers
+        else _("Team")
+    )
     return WheelSpec(
         title=title(results, WHEEL_TITLE_NAME_WIDTH),
         subtitle=rated_line(score),
@@ -122,21 +192,30 @@ def wheel_spec(results: Results) -> WheelSpec:
             Stage.DURING: _("during the purchase"),
             Stage.AFTER: _("after the purchase"),
         },
-        legend_team=_("Team"),
+        legend_team=team_legend,
         legend_previous=_("Previous round"),
         legend_customer=_("Customers"),
+        legend_team_only=_("Team alone"),
         legend_mean=_("Mean: a round wheel at this level"),
     )
 
 
+def _cell(value: float | None, width: int = 4) -> str:
+    return f"{'—':>{width}}" if value is None else f"{value:>{width}.1f}"
+
+
 def table_lines(results: Results) -> list[str]:
-    """The ranking as a monospace table, numbered like the list and the spokes."""
+    """The ranking as a monospace table, numbered like the list and the spokes: the three
+    criteria, or, once customers rated, the team, the customers and both side by side."""
     abbrev = [_("S"), _("C"), _("R")]
+    sides = [_("Team"), _("Cust")]
     name_head, all_head = _("Touchpoint"), _("All")
     compare = bool(results.previous)
+    customers = results.with_customers
+    heads, width = (sides, SIDE_WIDTH) if customers else (abbrev, 4)
     header = (
         f"{'#':>2} {name_head:<{TABLE_NAME_WIDTH}} "
-        + " ".join(f"{a:>4}" for a in abbrev)
+        + " ".join(f"{a[:width]:>{width}}" for a in heads)
         + f" {all_head:>4} {'n':>2}"
         + ("   Δ" if compare else "")
     )
@@ -145,9 +224,13 @@ def table_lines(results: Results) -> list[str]:
     ranked = list(results.score.ranking) + [s for s in results.score.spokes if s.overall is None]
     for spoke in ranked:
         item = by_id[spoke.touchpoint_id]
-        means = [spoke.criteria[c].mean for c in CRITERIA]
-        cells = " ".join("   —" if m is None else f"{m:>4.1f}" for m in means)
-        overall = "   —" if spoke.overall is None else f"{spoke.overall:>4.1f}"
+        means = (
+            [spoke.team, spoke.customer]
+            if customers
+            else [spoke.criteria[c].mean for c in CRITERIA]
+        )
+        cells = " ".join(_cell(m, width) for m in means)
+        overall = _cell(spoke.overall)
         # The whole name, wrapped under itself: two names that start alike stay apart.
         name = textwrap.wrap(item.text, TABLE_NAME_WIDTH, break_long_words=True) or [""]
         row = f"{item.number:>2} {name[0]:<{TABLE_NAME_WIDTH}} {cells} {overall} {spoke.raters:>2}"
@@ -158,6 +241,21 @@ def table_lines(results: Results) -> list[str]:
         rows.append(escape(row))
         rows.extend(escape(f"{'':>2} {more}") for more in name[1:])
     lines = [_("📊 <b>Ranking</b>"), "<pre>" + "\n".join(rows) + "</pre>"]
+    if customers:
+        lines.append(
+            _(
+                "{team} the team · {cust} customers · {all} both, customers weighing {share} % "
+                "· n team raters · ⚠ the team disagrees here: talk it through"
+            ).format(
+                team=sides[0][:SIDE_WIDTH],
+                cust=sides[1][:SIDE_WIDTH],
+                all=all_head,
+                share=round(results.score.customer_weight * 100),
+            )
+        )
+        lines.append("")
+        lines.extend(gap_lines(results))
+        return lines
     lines.append(
         _(
             "{s} simplicity · {c} convenience · {r} response speed · n raters · ⚠ the team "

@@ -37,6 +37,7 @@ GROUP_COMMANDS = (
     ("due", N_("Give a plan item a date: /due N 2w")),
     ("action", N_("Your own action for a plan item: /action N text")),
     ("schedule", N_("Set the re-evaluation schedule")),
+    ("customers", N_("A survey link for customers; /customers off stops it")),
     ("cancel", N_("Abandon the workshop")),
     *MEMBER_COMMANDS,
 )
@@ -91,6 +92,10 @@ def _how_it_works() -> str:
             _("/results, /plan, /history, /export: see and take away the results"),
             _("/assign N @user, /due N date, /done N, /action N text: run the action plan"),
             _("/schedule weekly|monthly|quarterly|every Nd|off [HH:MM]: re-evaluation"),
+            _(
+                "/customers: a survey link for customers to add touchpoints and rate them "
+                "privately; /customers off stops it"
+            ),
             "",
             _("<b>In a private chat with me</b>"),
             _(

@@ -1,6 +1,7 @@
 """One repository per aggregate; each returns frozen records from `storage.models`."""
 
 from storage.repos.chats import ChatRepo
+from storage.repos.customers import CustomerRepo
 from storage.repos.jobs import JobRepo
 from storage.repos.plans import PlanRepo
 from storage.repos.rounds import RoundRepo
@@ -11,6 +12,7 @@ from storage.repos.workshops import WorkshopRepo
 
 __all__ = [
     "ChatRepo",
+    "CustomerRepo",
     "JobRepo",
     "Matcher",
     "PlanRepo",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.scoring import TEAM
 from bot.domain import Criterion, Phase, RoundStatus
 from storage import rows
 from storage.db import Database, to_iso, utcnow
@@ -182,10 +183,11 @@ class RoundRepo(Repo):
         self._items[round_id] = tuple(found)
         return found
 
-    async def start_rater(self, round_id: int, user_id: int) -> Rater:
+    async def start_rater(self, round_id: int, user_id: int, source: str = TEAM) -> Rater:
         await self._db.execute(
-            "INSERT OR IGNORE INTO raters (round_id, user_id, started_at) VALUES (?, ?, ?)",
-            (round_id, user_id, to_iso(utcnow())),
+            "INSERT OR IGNORE INTO raters (round_id, user_id, started_at, source) "
+            "VALUES (?, ?, ?, ?)",
+            (round_id, user_id, to_iso(utcnow()), source),
         )
         rater = await self.rater(round_id, user_id)
         assert rater is not None
@@ -198,11 +200,13 @@ class RoundRepo(Repo):
             (round_id, user_id),
         )
 
-    async def raters(self, round_id: int) -> list[Rater]:
+    async def raters(self, round_id: int, source: str | None = TEAM) -> list[Rater]:
+        """The team's raters (or a `source`'s; None: everyone, customers included)."""
         return await self._all(
             rows.rater,
-            "SELECT * FROM raters WHERE round_id = ? ORDER BY started_at, user_id",
-            (round_id,),
+            "SELECT * FROM raters WHERE round_id = ? AND (? IS NULL OR source = ?) "
+            "ORDER BY started_at, user_id",
+            (round_id, source, source),
         )
 
     async def set_wizard_message(self, round_id: int, user_id: int, message_id: int) -> None:
@@ -224,7 +228,7 @@ class RoundRepo(Repo):
         rater_id: int,
         criterion: Criterion,
         value: int | None,
-        source: str = "team",
+        source: str = TEAM,
     ) -> bool:
         """Store one answer (None = skipped), overwriting; False when the round is closed.
 
@@ -268,10 +272,11 @@ class RoundRepo(Repo):
             (round_id,),
         )
 
-    async def rater_count(self, round_id: int) -> int:
-        """People who gave at least one real (not skipped) answer."""
+    async def rater_count(self, round_id: int, source: str = TEAM) -> int:
+        """People (of the team, or customers) who gave at least one real (not skipped)
+        answer."""
         return await self._count(
             "SELECT count(DISTINCT rater_id) FROM ratings WHERE round_id = ? "
-            "AND value IS NOT NULL AND source = 'team'",
-            (round_id,),
+            "AND value IS NOT NULL AND source = ?",
+            (round_id, source),
         )

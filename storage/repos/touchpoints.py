@@ -17,7 +17,8 @@ Matcher = Callable[[str, Sequence[tuple[int, str]]], int | None]
 TOUCHPOINT_SELECT = (
     "SELECT t.*, (SELECT count(*) FROM contributions c WHERE c.touchpoint_id = t.id) AS votes, "
     "(SELECT group_concat(c.user_id) FROM contributions c WHERE c.touchpoint_id = t.id) "
-    "AS who FROM touchpoints t"
+    "AS who, (SELECT count(*) FROM contributions c WHERE c.touchpoint_id = t.id "
+    "AND c.customer = 1) AS customers FROM touchpoints t"
 )
 
 
@@ -57,11 +58,12 @@ class TouchpointRepo(Repo):
         )
         return [row[0] for row in found]
 
-    async def contributor_count(self, workshop_id: int) -> int:
+    async def contributor_count(self, workshop_id: int, *, customers: bool = False) -> int:
+        """How many team members (or, with `customers`, customers) brought ideas."""
         return await self._count(
             "SELECT count(DISTINCT c.user_id) FROM contributions c JOIN touchpoints t "
-            "ON t.id = c.touchpoint_id WHERE t.workshop_id = ?",
-            (workshop_id,),
+            "ON t.id = c.touchpoint_id WHERE t.workshop_id = ? AND c.customer = ?",
+            (workshop_id, int(customers)),
         )
 
     async def add_ideas(
@@ -74,6 +76,7 @@ class TouchpointRepo(Repo):
         limit: int,
         source: tuple[int, int] | None = None,
         anonymous: bool = False,
+        customer: bool = False,
         phases: Sequence[Phase] = (Phase.BRAINSTORM,),
         shortlist_up_to: int | None = None,
     ) -> AddOutcome:
@@ -81,8 +84,10 @@ class TouchpointRepo(Repo):
 
         With `source` (chat id, message id) a message already processed adds nothing.
         With `shortlist_up_to`, new touchpoints join the shortlist while it has room
-        (touchpoints added after a round, for the next one).
+        (touchpoints added after a round, for the next one). A `customer`'s ideas are
+        unsigned and counted apart from the team's.
         """
+        anonymous = anonymous or customer
         added: list[int] = []
         plus: list[int] = []
         over: list[str] = []
@@ -114,9 +119,9 @@ class TouchpointRepo(Repo):
                 match = matcher(idea.norm, existing)
                 if match is not None:
                     await conn.execute(
-                        "INSERT OR IGNORE INTO contributions (touchpoint_id, user_id, anonymous) "
-                        "VALUES (?, ?, ?)",
-                        (match, user_id, int(anonymous)),
+                        "INSERT OR IGNORE INTO contributions (touchpoint_id, user_id, anonymous, "
+                        "customer) VALUES (?, ?, ?, ?)",
+                        (match, user_id, int(anonymous), int(customer)),
                     )
                     if match not in plus and match not in added:
                         plus.append(match)
@@ -143,9 +148,9 @@ class TouchpointRepo(Repo):
                 )
                 new_id = cursor.lastrowid or 0
                 await conn.execute(
-                    "INSERT INTO contributions (touchpoint_id, user_id, anonymous) "
-                    "VALUES (?, ?, ?)",
-                    (new_id, user_id, int(anonymous)),
+                    "INSERT INTO contributions (touchpoint_id, user_id, anonymous, customer) "
+                    "VALUES (?, ?, ?, ?)",
+                    (new_id, user_id, int(anonymous), int(customer)),
                 )
                 existing.append((new_id, idea.norm))
                 added.append(new_id)
@@ -177,8 +182,9 @@ class TouchpointRepo(Repo):
         """Fold one touchpoint into another, keeping every contributor."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO contributions (touchpoint_id, user_id, anonymous) "
-                "SELECT ?, user_id, anonymous FROM contributions WHERE touchpoint_id = ?",
+                "INSERT OR IGNORE INTO contributions (touchpoint_id, user_id, anonymous, "
+                "customer) SELECT ?, user_id, anonymous, customer FROM contributions "
+                "WHERE touchpoint_id = ?",
                 (keep_id, gone_id),
             )
             await conn.execute(
