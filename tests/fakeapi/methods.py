@@ -69,6 +69,10 @@ class FakeBotApi:
 
     def _chat(self, chat_id: Any) -> FakeChat:
         chat = self.chats.get(int(chat_id))
+        user = self.users.get(int(chat_id))
+        if chat is None and user is not None:
+            # A user who never opened the bot's chat: sending there is a 403, as in Telegram.
+            chat = self.chats[user.id] = FakeChat(user.id, "private", user=user)
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
         return chat
