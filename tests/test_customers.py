@@ -276,3 +276,19 @@ async def test_customer_answers_stored_as_customer(shop: Shop) -> None:
     await shop.h.click(shop.dave, wizard, RateAction(op=RateOp.VALUE, r=rnd.id, s=0, v=0).pack())
     assert "закрыт" in str(shop.last_answer().text)  # in Dave's language
     assert await shop.h.ctx.store.rounds.ratings(rnd.id) == ratings
+
+
+async def test_a_link_of_an_earlier_workshop_is_refused(shop: Shop) -> None:
+    token = await brainstorm_with_a_customer(shop)
+    ws = await shop.workshop()
+    await shop.h.ctx.store.workshops.set_phase(ws.id, Phase.CANCELLED)
+    await shop.h.say(shop.alice, shop.chat, "/brainstorm 10m Next")
+    newer = await shop.workshop()
+    assert newer.id != ws.id
+    await shop.h.say(shop.fay, private_chat(shop.fay), f"/start {token}")
+    assert "no longer valid" in shop.private_texts(shop.fay)[-1]
+    assert not await shop.h.ctx.store.customers.is_customer(newer.id, shop.fay.id)
+    # Dave's messages no longer reach the cancelled workshop either.
+    await shop.h.say(shop.dave, private_chat(shop.dave), "Parking lot")
+    texts = {tp.text for tp in await shop.h.ctx.store.touchpoints.live(newer.id)}
+    assert "Parking lot" not in texts
