@@ -81,7 +81,7 @@ async def start_brainstorm(
             allow_sending_without_reply=True,
         )
         return
-    length = duration or timedelta(minutes=config.workshop.brainstorm_minutes)
+    length = duration or timedelta(minutes=(await settings.of(chat_id)).brainstorm_minutes)
     locale = get_i18n().current_locale
     if await brainstorm.start(chat_id, user_id, locale, length, topic[:200]) is None:
         await message.reply(_("A workshop is already running here."))

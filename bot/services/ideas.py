@@ -72,7 +72,9 @@ class IdeaService:
             anonymous=anonymous,
             customer=customer,
             phases=(Phase.RESULTS,) if for_next_round else (Phase.BRAINSTORM,),
-            shortlist_up_to=self.ctx.config.workshop.max_touchpoints if for_next_round else None,
+            shortlist_up_to=(await self.settings.of(ws.chat_id)).max_touchpoints
+            if for_next_round
+            else None,
         )
         if outcome.added or outcome.plus_ones:
             emoji = ADDED_REACTION if outcome.added else PLUS_ONE_REACTION

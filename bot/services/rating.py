@@ -80,7 +80,7 @@ class RatingService:
         touchpoints.sort(key=lambda tp: (_STAGE_ORDER[tp.stage], tp.number))
         if length is None and ws.round_seconds:
             length = timedelta(seconds=ws.round_seconds)
-        length = length or timedelta(minutes=self.ctx.config.workshop.rating_minutes)
+        length = length or timedelta(minutes=(await self.settings.of(ws.chat_id)).rating_minutes)
         deadline = utcnow() + length
         rnd = await store.rounds.open(
             ws.id,
@@ -328,7 +328,7 @@ class RatingService:
         if ws is None:
             return
         progress = await self.progress_of(rnd, ws.chat_id)
-        min_raters = self.ctx.config.workshop.min_raters
+        min_raters = (await self.settings.of(ws.chat_id)).min_raters
         if progress.closes_by_itself(min_raters):
             await self.close(rnd.id)
         elif progress.offers_close(min_raters) and await self.ctx.store.rounds.offer_close(rnd.id):
@@ -400,7 +400,7 @@ class RatingService:
         if ws is None:
             return False
         count = await self.ctx.store.rounds.rater_count(rnd.id)
-        needed = self.ctx.config.workshop.min_raters
+        needed = (await self.settings.of(ws.chat_id)).min_raters
         if count < needed and not show_anyway:
             with self.ctx.speaking(ws.locale):
                 text, markup = views.too_few(rnd, count, needed, EXTEND_TOO_FEW)

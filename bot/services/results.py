@@ -29,22 +29,25 @@ class ResultsService:
     settings: ChatSettings
     renderer: Renderer
 
-    async def scored(self, rnd: Round) -> tuple[list[RoundItem], tuple[Answer, ...], RoundScore]:
-        """One round's spokes, answers and scores."""
+    async def scored(
+        self, rnd: Round, chat_id: int
+    ) -> tuple[list[RoundItem], tuple[Answer, ...], RoundScore]:
+        """One round's spokes, answers and scores, with the chat's weights."""
         items = await self.ctx.store.rounds.items(rnd.id)
         answers = tuple(
             Answer(r.touchpoint_id, r.rater_id, r.criterion, r.value, r.source)
             for r in await self.ctx.store.rounds.ratings(rnd.id)
         )
-        workshop = self.ctx.config.workshop
+        chosen = await self.settings.of(chat_id)
         return (
             items,
             answers,
             score_round(
                 [i.touchpoint_id for i in items],
                 answers,
-                customer_weight=workshop.customer_weight,
-                customer_min=workshop.min_raters,
+                weights=chosen.weights,
+                customer_weight=chosen.customer_weight,
+                customer_min=chosen.min_raters,
             ),
         )
 
@@ -53,7 +56,7 @@ class ResultsService:
         store = self.ctx.store
         ws = await store.workshops.get(rnd.workshop_id)
         assert ws is not None
-        items, answers, score = await self.scored(rnd)
+        items, answers, score = await self.scored(rnd, ws.chat_id)
         earlier = [
             r
             for r in await store.rounds.for_workshop(ws.id)
@@ -62,7 +65,7 @@ class ResultsService:
         previous: dict[int, float] = {}
         previous_roundness = None
         if earlier:
-            _items, _answers, last_score = await self.scored(earlier[-1])
+            _items, _answers, last_score = await self.scored(earlier[-1], ws.chat_id)
             previous = {
                 s.touchpoint_id: s.overall for s in last_score.spokes if s.overall is not None
             }
@@ -78,7 +81,7 @@ class ResultsService:
             previous_roundness=previous_roundness,
             chat_title=chat.title if chat else "",
             zone=await self.settings.zone(ws.chat_id),
-            customer_min=self.ctx.config.workshop.min_raters,
+            customer_min=(await self.settings.of(ws.chat_id)).min_raters,
         )
 
     async def latest(self, chat_id: int) -> Results | None:

@@ -27,10 +27,9 @@ class ReviewService:
     boards: Boards
     rating: RatingService
 
-    @property
-    def limit(self) -> int:
-        """The most spokes a wheel holds."""
-        return self.ctx.config.workshop.max_touchpoints
+    async def limit(self, ws: Workshop) -> int:
+        """The most spokes a wheel holds in this chat."""
+        return (await self.rating.settings.of(ws.chat_id)).max_touchpoints
 
     async def post_list(self, ws: Workshop, *, final: bool = False) -> None:
         """The whole numbered list, split over messages when long; review buttons last."""
@@ -79,20 +78,21 @@ class ReviewService:
             with self.ctx.speaking(ws.locale):
                 await self.ctx.bot.send_message(ws.chat_id, _(views.NOTHING_TO_RATE))
             return
-        if len(touchpoints) <= self.limit:
+        limit = await self.limit(ws)
+        if len(touchpoints) <= limit:
             await store.touchpoints.set_shortlist(ws.id, [tp.id for tp in touchpoints])
             await self.rating.open_round(ws, length)
             return
         seconds = int(length.total_seconds()) if length else None
         await store.workshops.set_round_seconds(ws.id, seconds)
         if not any(tp.shortlisted for tp in touchpoints):
-            ranked = sorted(touchpoints, key=lambda tp: (-tp.votes, tp.number))[: self.limit]
+            ranked = sorted(touchpoints, key=lambda tp: (-tp.votes, tp.number))[:limit]
             await store.touchpoints.set_shortlist(ws.id, [tp.id for tp in ranked])
             touchpoints = await store.touchpoints.live(ws.id)
         with self.ctx.speaking(ws.locale):
             await self.ctx.bot.send_message(
                 ws.chat_id,
-                views.shortlist_text(touchpoints, self.limit),
+                views.shortlist_text(touchpoints, limit),
                 reply_markup=views.shortlist_markup(ws, touchpoints, 0),
             )
 
@@ -102,25 +102,28 @@ class ReviewService:
         tp = next((t for t in touchpoints if t.id == touchpoint_id), None)
         if tp is None:
             return _(views.GONE_FROM_LIST)
-        if not tp.shortlisted and sum(t.shortlisted for t in touchpoints) >= self.limit:
-            return views.wheel_full(self.limit)
+        limit = await self.limit(ws)
+        if not tp.shortlisted and sum(t.shortlisted for t in touchpoints) >= limit:
+            return views.wheel_full(limit)
         await self.ctx.store.touchpoints.toggle_shortlisted(ws.id, tp.id)
         return None
 
     async def show_shortlist(self, ws: Workshop, message_id: int, page: int) -> None:
         """Redraw the shortlist keyboard as it is now."""
         touchpoints = await self.ctx.store.touchpoints.live(ws.id)
+        limit = await self.limit(ws)
         await edit_text(
             self.ctx.bot,
             ws.chat_id,
             message_id,
-            views.shortlist_text(touchpoints, self.limit),
+            views.shortlist_text(touchpoints, limit),
             views.shortlist_markup(ws, touchpoints, page),
         )
 
     async def picked_count_problem(self, ws: Workshop) -> str | None:
         """Why the shortlist cannot be rated yet, if it cannot."""
         picked = [tp for tp in await self.ctx.store.touchpoints.live(ws.id) if tp.shortlisted]
-        if 1 <= len(picked) <= self.limit:
+        limit = await self.limit(ws)
+        if 1 <= len(picked) <= limit:
             return None
-        return views.pick_first(self.limit)
+        return views.pick_first(limit)

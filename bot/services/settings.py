@@ -6,21 +6,58 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.config import Capture, Config
+from bot.core.preferences import Change, Preferences, resolve
 from storage import Storage
 from storage.db import utcnow
 
 
 class ChatSettings:
-    """What a chat has set (today: by hand in the database; `/settings` will write it)."""
+    """What a chat has set with /settings, over the config's defaults."""
 
     def __init__(self, store: Storage, config: Config) -> None:
         self._store = store
         self._config = config
 
+    @property
+    def defaults(self) -> Preferences:
+        workshop = self._config.workshop
+        return Preferences(
+            locale=self._config.locale.default,
+            timezone=self._config.locale.timezone,
+            brainstorm_minutes=workshop.brainstorm_minutes,
+            rating_minutes=workshop.rating_minutes,
+            min_raters=workshop.min_raters,
+            max_touchpoints=workshop.max_touchpoints,
+            customer_weight=workshop.customer_weight,
+            capture=str(workshop.capture),
+            anyone_can_start=workshop.anyone_can_start,
+        )
+
+    async def of(self, chat_id: int) -> Preferences:
+        """Everything this chat has set, the config's value for the rest."""
+        chat = await self._store.chats.get(chat_id)
+        if chat is None:
+            return self.defaults
+        stored: dict[str, object] = dict(chat.settings)
+        if chat.locale:
+            stored["locale"] = chat.locale
+        if chat.timezone:
+            stored["timezone"] = chat.timezone
+        return resolve(stored, self.defaults)
+
+    async def apply(self, chat_id: int, change: Change) -> None:
+        """Store one checked change; the language and zone have columns of their own."""
+        if change.name == "locale":
+            await self._store.chats.set_locale(chat_id, str(change.value))
+            await self._store.workshops.relabel(chat_id, str(change.value))
+        elif change.name == "timezone":
+            await self._store.chats.set_timezone(chat_id, str(change.value))
+        else:
+            await self._store.chats.update_settings(chat_id, **{change.name: change.value})
+
     async def zone(self, chat_id: int) -> str:
         """The IANA time zone times are shown in."""
-        chat = await self._store.chats.get(chat_id)
-        return (chat.timezone if chat else None) or self._config.locale.timezone
+        return (await self.of(chat_id)).timezone
 
     async def today(self, chat_id: int) -> date:
         """The date it is now in the chat's time zone."""
@@ -33,12 +70,7 @@ class ChatSettings:
 
     async def capture(self, chat_id: int) -> Capture:
         """Whether plain messages count as ideas, or only replies and /idea."""
-        chat = await self._store.chats.get(chat_id)
-        default = self._config.workshop.capture
-        value = str(chat.settings.get("capture", default)) if chat else default
-        return Capture.ALL if value == Capture.ALL else Capture.REPLIES
+        return Capture.ALL if (await self.of(chat_id)).capture == Capture.ALL else Capture.REPLIES
 
     async def anyone_can_start(self, chat_id: int) -> bool:
-        chat = await self._store.chats.get(chat_id)
-        default = self._config.workshop.anyone_can_start
-        return bool(chat.settings.get("anyone_can_start", default)) if chat else default
+        return (await self.of(chat_id)).anyone_can_start

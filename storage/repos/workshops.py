@@ -88,6 +88,15 @@ class WorkshopRepo(Repo):
             "UPDATE workshops SET round_seconds = ? WHERE id = ?", (seconds, workshop_id)
         )
 
+    async def relabel(self, chat_id: int, locale: str) -> None:
+        """The chat's language changed: its newest workshop (if not cancelled) speaks it from
+        its next message on."""
+        await self._db.execute(
+            "UPDATE workshops SET locale = ? WHERE id = (SELECT max(id) FROM workshops "
+            "WHERE chat_id = ?) AND phase != ?",
+            (locale, chat_id, Phase.CANCELLED.value),
+        )
+
     async def in_phase(self, phase: Phase) -> list[Workshop]:
         return await self._all(
             rows.workshop, "SELECT * FROM workshops WHERE phase = ?", (phase.value,)
