@@ -19,6 +19,7 @@ from handlers import (
     rating,
     results,
     review,
+    settings,
     start,
     workshop,
 )
@@ -51,6 +52,7 @@ def make_routers() -> list[Router]:
     group.include_routers(
         workshop.group_router(),
         customers.group_router(),
+        settings.group_router(),
         ideas.group_router(),
         review.group_router(),
         results.group_router(),
@@ -68,6 +70,7 @@ def make_routers() -> list[Router]:
         group,
         rating.buttons_router(),
         plan.buttons_router(),
+        settings.buttons_router(),
         start.fallback_router(),
     ]
 

@@ -149,8 +149,10 @@ def _fits(current: object, value: object) -> bool:
     """Whether a stored value has the type of the setting it is for."""
     if isinstance(current, bool) or isinstance(value, bool):
         return isinstance(current, bool) and isinstance(value, bool)
-    if isinstance(current, float):
-        return isinstance(value, int | float)
+    if isinstance(current, int | float):
+        return isinstance(value, int | float) and (
+            isinstance(current, float) or float(value).is_integer()
+        )
     return type(value) is type(current)
 
 
@@ -165,8 +167,8 @@ def resolve(stored: Mapping[str, object], defaults: Preferences) -> Preferences:
             except ValueError:
                 continue
         elif name in values and name != "weights" and _fits(values[name], value):
-            if isinstance(value, int) and isinstance(values[name], float):
-                value = float(value)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = type(values[name])(value)
             values[name] = value
     if sum(weights.values()) <= 0:  # every weight zero: equal weights rather than no score
         weights = dict.fromkeys(CRITERIA, 1.0)

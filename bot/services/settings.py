@@ -24,11 +24,12 @@ class ChatSettings:
         return Preferences(
             locale=self._config.locale.default,
             timezone=self._config.locale.timezone,
-            brainstorm_minutes=workshop.brainstorm_minutes,
-            rating_minutes=workshop.rating_minutes,
+            # The config's defaults are not coerced by pydantic: 30 stays an int.
+            brainstorm_minutes=float(workshop.brainstorm_minutes),
+            rating_minutes=float(workshop.rating_minutes),
             min_raters=workshop.min_raters,
             max_touchpoints=workshop.max_touchpoints,
-            customer_weight=workshop.customer_weight,
+            customer_weight=float(workshop.customer_weight),
             capture=str(workshop.capture),
             anyone_can_start=workshop.anyone_can_start,
         )

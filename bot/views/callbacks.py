@@ -84,3 +84,11 @@ class PlanAction(CallbackData, prefix="pl"):
     item: int
     ch: int = 0
     all: int = 0
+
+
+class SettingsAction(CallbackData, prefix="st"):
+    """A button of the /settings menu: `k` the setting ("" the main menu, "close"), `v` the
+    value to set ("" opens the setting's choices). Values are checked like typed ones."""
+
+    k: str
+    v: str = ""

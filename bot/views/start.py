@@ -38,6 +38,7 @@ GROUP_COMMANDS = (
     ("action", N_("Your own action for a plan item: /action N text")),
     ("schedule", N_("Set the re-evaluation schedule")),
     ("customers", N_("A survey link for customers; /customers off stops it")),
+    ("settings", N_("Language, time zone, lengths, weights and more")),
     ("cancel", N_("Abandon the workshop")),
     *MEMBER_COMMANDS,
 )
@@ -92,6 +93,7 @@ def _how_it_works() -> str:
             _("/results, /plan, /history, /export: see and take away the results"),
             _("/assign N @user, /due N date, /done N, /action N text: run the action plan"),
             _("/schedule weekly|monthly|quarterly|every Nd|off [HH:MM]: re-evaluation"),
+            _("/settings: the chat's language, time zone, lengths, weights (chat admins)"),
             _(
                 "/customers: a survey link for customers to add touchpoints and rate them "
                 "privately; /customers off stops it"

@@ -1,0 +1,158 @@
+"""/settings: the admins' menu, typed and tapped values, refusals, and where they apply."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from aiogram.methods import EditMessageText
+from aiogram.types import Message
+
+from bot.config import SUPPORTED_LOCALES
+from bot.core.preferences import Change, Preferences, SettingError, check, resolve
+from bot.domain import CRITERIA, Criterion
+from bot.views.callbacks import SettingsAction
+from tests.harness import Harness
+from tests.test_rating import NOW, Team
+
+DEFAULTS = Preferences(
+    locale="en",
+    timezone="UTC",
+    brainstorm_minutes=30,
+    rating_minutes=30,
+    min_raters=3,
+    max_touchpoints=12,
+    customer_weight=0.6,
+    capture="replies",
+    anyone_can_start=False,
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "expected"),
+    [
+        ("lang", "NL", Change("locale", "nl")),
+        ("zone", "Asia/Tbilisi", Change("timezone", "Asia/Tbilisi")),
+        ("brainstorm", "20m", Change("brainstorm_minutes", 20.0)),
+        ("rating", "1d", Change("rating_minutes", 1440.0)),
+        ("weight", "speed 2", Change("weight_speed", 2.0)),
+        ("weight", "удобство 0,5", Change("weight_convenience", 0.5)),
+        ("customers", "70 %", Change("customer_weight", 0.7)),
+        ("raters", "5", Change("min_raters", 5)),
+        ("spokes", "8", Change("max_touchpoints", 8)),
+        ("capture", "all", Change("capture", "all")),
+        ("facilitate", "anyone", Change("anyone_can_start", True)),
+    ],
+)
+def test_values_are_checked_into_changes(key: str, raw: str, expected: Change) -> None:
+    assert check(key, raw, SUPPORTED_LOCALES) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "code"),
+    [
+        ("lang", "de", "lang"),
+        ("zone", "Mars/Base", "zone"),
+        ("zone", "../etc/passwd", "zone"),
+        ("zone", "", "zone"),
+        ("brainstorm", "30s", "duration"),
+        ("rating", "8d", "duration"),
+        ("weight", "speed -1", "weight"),
+        ("weight", "speed 6", "weight"),
+        ("weight", "taste 1", "criterion"),
+        ("weight", "speed fast", "number"),
+        ("customers", "120", "percent"),
+        ("raters", "2.5", "raters"),
+        ("raters", "0", "raters"),
+        ("spokes", "31", "spokes"),
+        ("capture", "some", "capture"),
+        ("facilitate", "me", "facilitate"),
+        ("colour", "red", "key"),
+    ],
+)
+def test_bad_values_are_refused(key: str, raw: str, code: str) -> None:
+    with pytest.raises(SettingError) as refused:
+        check(key, raw, SUPPORTED_LOCALES)
+    assert refused.value.code == code
+
+
+def test_resolve_keeps_defaults_for_missing_or_mistyped_values() -> None:
+    prefs = resolve(
+        {"min_raters": "five", "brainstorm_minutes": 20, "weight_speed": 2, "capture": "all"},
+        DEFAULTS,
+    )
+    assert prefs.min_raters == 3 and prefs.brainstorm_minutes == 20.0
+    assert prefs.weights[Criterion.SPEED] == 2.0 and prefs.capture == "all"
+    zero = resolve({f"weight_{c.value}": 0 for c in CRITERIA}, DEFAULTS)
+    assert set(zero.weights.values()) == {1.0}  # never a score of nothing
+
+
+@pytest.fixture
+def team(harness: Harness) -> Team:
+    return Team(harness)
+
+
+def last(team: Team) -> str:
+    return team.h.session.sent(team.chat.id)[-1].text
+
+
+async def test_only_admins_open_or_change_settings(team: Team) -> None:
+    await team.h.say(team.bob, team.chat, "/settings")
+    assert "Only chat admins" in last(team)
+    await team.h.say(team.bob, team.chat, "/settings lang ru")
+    assert "Only chat admins" in last(team)
+    chat = await team.h.ctx.store.chats.get(team.chat.id)
+    assert chat is not None and chat.locale is None
+    await team.h.say(team.alice, team.chat, "/settings")
+    menu = team.h.session.sent(team.chat.id)[-1]
+    assert "Settings" in menu.text and "🕒 Time zone: UTC" in menu.text
+    assert "⚖️ Criterion weights: Simplicity ×1 · Convenience ×1 · Response speed ×1" in menu.text
+    # A non-admin's tap on the menu changes nothing.
+    button = Message(message_id=7, date=NOW, chat=team.chat, text="menu")
+    await team.h.click(team.bob, button, SettingsAction(k="lang", v="nl").pack())
+    assert team.last_answer().show_alert and "Only chat admins" in str(team.last_answer().text)
+    chat = await team.h.ctx.store.chats.get(team.chat.id)
+    assert chat is not None and chat.locale is None
+
+
+async def test_typed_values_refused_or_saved(team: Team) -> None:
+    await team.h.say(team.alice, team.chat, "/settings zone Mars/Base")
+    assert "not a time zone I know" in last(team)
+    await team.h.say(team.alice, team.chat, "/settings weight speed -1")
+    assert "from 0 to 5" in last(team)
+    prefs = await team.h.dp["settings"].of(team.chat.id)
+    assert prefs.timezone == "UTC" and prefs.weights[Criterion.SPEED] == 1.0
+    await team.h.say(team.alice, team.chat, "/settings zone Europe/Amsterdam")
+    assert "Saved" in last(team) and "🕒 Time zone: Europe/Amsterdam" in last(team)
+    await team.h.say(team.alice, team.chat, "/settings brainstorm 20m")
+    await team.h.say(team.alice, team.chat, "/brainstorm")
+    ws = await team.h.ctx.store.workshops.active(team.chat.id)
+    assert ws is not None and ws.deadline is not None
+    assert ws.deadline - ws.started_at == pytest.approx(
+        timedelta(minutes=20), abs=timedelta(seconds=2)
+    )
+    assert "CET" in last(team) or "CEST" in last(team) or "Amsterdam" in last(team)
+
+
+async def test_menu_buttons_switch_the_language(team: Team) -> None:
+    await team.h.say(team.alice, team.chat, "/settings")
+    menu = Message(message_id=7, date=NOW, chat=team.chat, text="menu")
+    await team.h.click(team.alice, menu, SettingsAction(k="lang").pack())
+    choices = team.h.session.of(EditMessageText)[-1]
+    assert "Nederlands" in str(choices.reply_markup)
+    await team.h.click(team.alice, menu, SettingsAction(k="lang", v="nl").pack())
+    shown = team.h.session.of(EditMessageText)[-1].text
+    assert "Instellingen" in shown and "Taal: Nederlands" in shown and "Opgeslagen" in shown
+    # A forged value is checked like a typed one.
+    await team.h.click(team.alice, menu, SettingsAction(k="weight", v="speed -1").pack())
+    assert team.last_answer().show_alert and "0 tot 5" in str(team.last_answer().text)
+    await team.h.click(team.alice, menu, SettingsAction(k="weight", v="speed 1.5").pack())
+    prefs = await team.h.dp["settings"].of(team.chat.id)
+    assert prefs.weights[Criterion.SPEED] == 1.5 and prefs.locale == "nl"
+    # The group now hears Dutch, whoever writes.
+    await team.h.say(team.bob, team.chat, "/brainstorm 10m")
+    assert "Alleen chatbeheerders" in last(team) or "beheerders" in last(team)
+    await team.h.say(team.alice, team.chat, "/brainstorm 10m")
+    assert "Brainstorm" in last(team) and "contactmoment" in last(team)
+    await team.h.click(team.alice, menu, SettingsAction(k="close").pack())
+    assert "gesloten" in team.h.session.of(EditMessageText)[-1].text
