@@ -29,8 +29,11 @@ async def tap(tg: FakeTelegram, user: FakeUser, wizard: Sent, label: str) -> dic
     return answer
 
 
-async def open_wizard(tg: FakeTelegram, user: FakeUser, token: str) -> Sent:
+async def open_wizard(
+    tg: FakeTelegram, user: FakeUser, token: str, first_line: str = "Touchpoint"
+) -> Sent:
+    """Follow a round's link; the wizard's message (its first step says `first_line`)."""
     chat = tg.private(user)
     after = max((m.message_id for m in tg.messages[chat.id]), default=0)
     await tg.start_bot(user, f"r_{token}")
-    return await tg.wait_message(chat, "Touchpoint", after=after)
+    return await tg.wait_message(chat, first_line, after=after)
