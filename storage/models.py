@@ -44,6 +44,7 @@ class Workshop:
     ended_at: datetime | None
     round_seconds: int | None = None
     customer_token: str | None = None
+    list_posted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,7 @@ def workshop(row: Row) -> Workshop:
         ended_at=from_iso(row["ended_at"]),
         round_seconds=row["round_seconds"],
         customer_token=row["customer_token"],
+        list_posted=bool(row["list_posted"]),
     )
 
 

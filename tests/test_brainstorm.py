@@ -12,6 +12,7 @@ from aiogram.types import Chat, Message, User
 from bot.core.clock import MARK_SPREAD, countdown_mark, mark_lead
 from bot.domain import Phase
 from bot.services.board import Boards
+from bot.services.brainstorm import BrainstormService
 from bot.views.callbacks import BoardAction, BoardOp
 from storage.db import utcnow
 from storage.models import Workshop
@@ -329,3 +330,21 @@ async def test_merge_names_both_and_counts_people_not_ideas(
     assert answer == (
         "Merged 4. «Call centre after hours» into 3. «Phone line». 2 people named it."
     )
+
+
+async def test_a_bell_repeated_after_a_crash_posts_the_list_once(
+    harness: Harness, chat: Chat, people: tuple[User, User, User]
+) -> None:
+    alice, bob, _ = people
+    ws = await started(harness, alice, chat)
+    await harness.say(bob, chat, "/idea Website")
+    # The crash: the phase moved to review, the list never went out.
+    assert await harness.ctx.store.workshops.set_phase(ws.id, Phase.REVIEW)
+    assert not any("Time is up!" in m.text for m in harness.session.sent(chat.id))
+    brainstorm: BrainstormService = harness.dp["brainstorm"]
+    await brainstorm.finish(ws.id)  # the job runs again after the restart
+    await brainstorm.finish(ws.id)  # and /finish was delivered again
+    lists = [m for m in harness.session.sent(chat.id) if "Time is up!" in m.text]
+    assert len(lists) == 1 and "1. Website" in lists[0].text
+    done = await harness.ctx.store.workshops.get(ws.id)
+    assert done is not None and done.list_posted

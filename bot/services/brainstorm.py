@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -43,6 +43,7 @@ class BrainstormService:
     boards: Boards
     review: ReviewService
     rating: RatingService
+    _ringing: set[int] = field(init=False, default_factory=set)  # bells being rung now
 
     async def start(
         self, chat_id: int, user_id: int, locale: str, duration: timedelta, topic: str
@@ -115,18 +116,28 @@ class BrainstormService:
         self.boards.touch(ws.id)
 
     async def finish(self, workshop_id: int) -> None:
-        """The bell (job, /finish or button): freeze the list and post it for review."""
-        moved = await self.ctx.store.workshops.set_phase(
+        """The bell (job, /finish or button): freeze the list and post it for review.
+
+        A bell repeated after a crash between the phase change and the list (the job runs
+        again, or the update is delivered again) posts the list then."""
+        store = self.ctx.store
+        moved = await store.workshops.set_phase(
             workshop_id, Phase.REVIEW, expected=[Phase.BRAINSTORM]
         )
-        if not moved:
+        ws = await store.workshops.get(workshop_id)
+        if ws is None or ws.list_posted or workshop_id in self._ringing:
             return
-        await self._disarm(workshop_id)
-        await self.boards.flush(workshop_id)
-        ws = await self.ctx.store.workshops.get(workshop_id)
-        assert ws is not None
-        await self._unpin(ws)
-        await self.review.post_list(ws, final=True)
+        if not moved and ws.phase is not Phase.REVIEW:
+            return
+        self._ringing.add(workshop_id)
+        try:
+            await self._disarm(workshop_id)
+            await self.boards.flush(workshop_id)
+            await self._unpin(ws)
+            await self.review.post_list(ws, final=True)
+            await store.workshops.mark_list_posted(workshop_id)
+        finally:
+            self._ringing.discard(workshop_id)
 
     async def cancel(self, ws: Workshop) -> bool:
         """Abandon the workshop in any active phase; False when it had ended already."""

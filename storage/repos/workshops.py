@@ -88,6 +88,9 @@ class WorkshopRepo(Repo):
             "UPDATE workshops SET round_seconds = ? WHERE id = ?", (seconds, workshop_id)
         )
 
+    async def mark_list_posted(self, workshop_id: int) -> None:
+        await self._db.execute("UPDATE workshops SET list_posted = 1 WHERE id = ?", (workshop_id,))
+
     async def relabel(self, chat_id: int, locale: str) -> None:
         """The chat's language changed: its newest workshop (if not cancelled) speaks it from
         its next message on."""
