@@ -43,6 +43,7 @@ def make_routers() -> list[Router]:
         ideas.private_router(),  # deep links before /start: /start i_… opens the idea box
         rating.private_router(),  # /start r_… opens the rating wizard
         customers.private_router(),  # /start c_… lets a customer in
+        settings.private_router(),  # before the pointer: /settings here is one's language
         workshop.private_router(),  # group commands sent here get a pointer to the group
         start.private_router(),
         ideas.private_fallback_router(),  # plain text last

@@ -110,6 +110,10 @@ class LocaleMiddleware(I18nMiddleware):
             if chosen is not None:
                 return chosen
         user: User | None = data.get("event_from_user")
+        if user is not None and chat is not None and chat.type == "private":
+            known = await self._ctx.store.users.get(user.id)  # a language chosen here wins
+            if known is not None and known.language_code:
+                return self._ctx.locale_for(known.language_code)
         return self._ctx.locale_for(user.language_code if user else None)
 
 

@@ -15,6 +15,7 @@ from bot.services.steering import Steering, sender_id
 from bot.services.telegram import edit_text
 from bot.views import settings as views
 from bot.views.callbacks import SettingsAction
+from storage import Storage
 
 
 async def _menu(
@@ -57,11 +58,16 @@ async def settings_button(
     bot: Bot,
     settings: ChatSettings,
     steering: Steering,
+    store: Storage,
 ) -> None:
-    """A tap in the menu: only chat admins; values are checked like typed ones."""
+    """A tap in the menu: only chat admins; values are checked like typed ones. In private,
+    only the user's own language."""
     message = query.message
-    if not isinstance(message, Message) or message.chat.type == "private":
+    if not isinstance(message, Message):
         await query.answer(_(views.ADMINS_ONLY), show_alert=True)
+        return
+    if message.chat.type == "private":
+        await _own_language(query, message, callback_data, bot, store)
         return
     chat_id = message.chat.id
     if not await steering.is_admin(chat_id, query.from_user.id):
@@ -84,6 +90,51 @@ async def settings_button(
     text, markup = await _menu(settings, chat_id, title, key, note)
     await query.answer(_(views.SAVED) if note else None)
     await edit_text(bot, chat_id, message.message_id, text, markup)
+
+
+async def _own_language(
+    query: CallbackQuery, message: Message, data: SettingsAction, bot: Bot, store: Storage
+) -> None:
+    if data.k != "lang" or data.v not in SUPPORTED_LOCALES:
+        await query.answer(views.problem("lang"), show_alert=True)
+        return
+    await store.users.choose_locale(query.from_user.id, data.v)
+    with get_i18n().use_locale(data.v):
+        await query.answer(_(views.LANGUAGE_SAVED))
+        text, markup = views.own_language(data.v)
+    await edit_text(bot, message.chat.id, message.message_id, text, markup)
+
+
+async def settings_private(message: Message, command: CommandObject, store: Storage) -> None:
+    """/settings in private: the user's own language for the bot's private messages;
+    /settings lang nl sets it directly."""
+    user = message.from_user
+    if user is None:
+        return
+    chosen = get_i18n().current_locale
+    if command.args:
+        key, _sep, raw = command.args.strip().partition(" ")
+        try:
+            change = check(key, raw, SUPPORTED_LOCALES)
+        except SettingError as exc:
+            await message.answer(views.problem(exc.code))
+            return
+        if change.name != "locale":
+            await message.answer(_(views.GROUP_SETTINGS))
+            return
+        chosen = str(change.value)
+        await store.users.choose_locale(user.id, chosen)
+    with get_i18n().use_locale(chosen):
+        text, markup = views.own_language(chosen)
+        if command.args:
+            text = _(views.LANGUAGE_SAVED) + "\n\n" + text
+    await message.answer(text, reply_markup=markup)
+
+
+def private_router() -> Router:
+    router = Router(name="settings-private")
+    router.message.register(settings_private, Command("settings"))
+    return router
 
 
 def group_router() -> Router:

@@ -44,7 +44,6 @@ GROUP_ONLY_COMMANDS = (
     "schedule",
     "history",
     "export",
-    "settings",
     "customers",
 )
 

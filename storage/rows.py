@@ -51,7 +51,8 @@ def user(row: Row) -> User:
         id=row["id"],
         username=row["username"],
         full_name=row["full_name"],
-        language_code=row["language_code"],
+        # The language chosen with /settings in private wins over Telegram's.
+        language_code=row["chosen_locale"] or row["language_code"],
         started_bot=bool(row["started_bot"]),
         blocked_bot=bool(row["blocked_bot"]),
     )

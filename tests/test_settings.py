@@ -12,7 +12,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.core.preferences import Change, Preferences, SettingError, check, resolve
 from bot.domain import CRITERIA, Criterion
 from bot.views.callbacks import SettingsAction
-from tests.harness import Harness
+from tests.harness import Harness, private_chat
 from tests.test_rating import NOW, Team
 
 DEFAULTS = Preferences(
@@ -156,3 +156,25 @@ async def test_menu_buttons_switch_the_language(team: Team) -> None:
     assert "Brainstorm" in last(team) and "contactmoment" in last(team)
     await team.h.click(team.alice, menu, SettingsAction(k="close").pack())
     assert "gesloten" in team.h.session.of(EditMessageText)[-1].text
+
+
+async def test_private_settings_choose_ones_own_language(team: Team) -> None:
+    bob, chat = team.bob, private_chat(team.bob)
+    await team.h.say(bob, chat, "/settings")
+    assert "Your settings" in team.h.session.sent(bob.id)[-1].text
+    await team.h.say(bob, chat, "/settings zone Europe/Amsterdam")
+    assert "only your own language" in team.h.session.sent(bob.id)[-1].text
+    await team.h.say(bob, chat, "/settings lang xx")
+    assert "en, ru or nl" in team.h.session.sent(bob.id)[-1].text
+    panel = Message(message_id=3, date=NOW, chat=chat, text="panel")
+    await team.h.click(bob, panel, SettingsAction(k="raters", v="1").pack())
+    assert team.last_answer().show_alert  # only the language here
+    await team.h.click(bob, panel, SettingsAction(k="lang", v="ru").pack())
+    assert "Сохранено" in str(team.last_answer().text)
+    # Telegram still says English; the chosen language wins in private, not in the group.
+    await team.h.say(bob, chat, "/help")
+    assert "<b>Как проходит сессия</b>" in team.h.session.sent(bob.id)[-1].text
+    user = await team.h.ctx.store.users.get(bob.id)
+    assert user is not None and team.h.ctx.locale_for(user.language_code) == "ru"
+    await team.h.say(bob, team.chat, "/help")
+    assert "How a workshop goes" in last(team)

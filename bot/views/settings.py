@@ -43,6 +43,33 @@ WEIGHT_STEPS = (0.5, 1.0, 1.5, 2.0)
 ADMINS_ONLY = N_("Only chat admins can change the settings.")
 SAVED = N_("✅ Saved. It applies from the next phase on; running timers keep theirs.")
 CLOSED = N_("⚙️ Settings closed. /settings opens them again.")
+LANGUAGE_SAVED = N_("✅ Saved: I will write to you in this language.")
+GROUP_SETTINGS = N_(
+    "Here you can choose only your own language. A group's settings are changed in the group "
+    "with /settings, by its admins."
+)
+
+
+def own_language(locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    """/settings in private: the language of the bot's private messages to this user."""
+    text = "\n".join(
+        [
+            _("⚙️ <b>Your settings</b>"),
+            _("🌐 Language: {language}").format(language=LANGUAGE_NAMES.get(locale, locale)),
+            _(
+                "Your rating forms, reminders and answers here use it. A group speaks its own "
+                "language (its admins set it with /settings there)."
+            ),
+        ]
+    )
+    builder = InlineKeyboardBuilder()
+    for code, name in LANGUAGE_NAMES.items():
+        builder.button(
+            text=f"• {name} •" if code == locale else name,
+            callback_data=SettingsAction(k="lang", v=code),
+        )
+    builder.adjust(3)
+    return text, builder.as_markup()
 
 
 def _weight(value: float) -> str:

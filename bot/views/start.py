@@ -16,6 +16,7 @@ from storage.models import Round
 PRIVATE_COMMANDS = (
     ("start", N_("What this bot is and your open rating rounds")),
     ("help", N_("How a workshop goes, and the commands")),
+    ("settings", N_("Your language for my messages")),
 )
 # What every member of a group sees in the menu…
 MEMBER_COMMANDS = (

@@ -71,5 +71,11 @@ class UserRepo(Repo):
         )
         return int(row[0]) if row and row[0] is not None else None
 
+    async def choose_locale(self, user_id: int, locale: str) -> None:
+        """The language this user chose for the bot's private messages."""
+        await self._db.execute(
+            "UPDATE users SET chosen_locale = ? WHERE id = ?", (locale, user_id)
+        )
+
     async def mark_blocked(self, user_id: int) -> None:
         await self._db.execute("UPDATE users SET blocked_bot = 1 WHERE id = ?", (user_id,))
