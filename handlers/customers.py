@@ -8,7 +8,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.customers import CUSTOMER_PREFIX, CustomerService
-from bot.services.steering import Steering, sender_id
+from bot.services.steering import Steering, sender_id, topic_of
 from bot.views import customers as views
 from bot.views.common import LINK_INVALID, NOT_ALLOWED
 from storage import Storage
@@ -24,7 +24,7 @@ async def customers_command(
     store: Storage,
 ) -> None:
     """/customers: a new survey link to the facilitator in private; /customers off: revoke."""
-    ws = await store.workshops.latest(message.chat.id)
+    ws = await store.workshops.latest(message.chat.id, topic_of(message))
     if ws is None:
         await message.reply(_(views.NO_WORKSHOP))
         return

@@ -11,7 +11,7 @@ from bot.domain import Phase
 from bot.services.board import IDEA_BOX_PREFIX
 from bot.services.customers import CustomerService
 from bot.services.ideas import IdeaService
-from bot.services.steering import sender_id
+from bot.services.steering import sender_id, topic_of
 from bot.views.common import LINK_INVALID
 from bot.views.customers import SLOW_DOWN, between_phases
 from bot.views.ideas import (
@@ -64,7 +64,7 @@ async def idea_in_group(
 ) -> None:
     """/idea text (or /tp) in the group: during the brainstorm, or after results for the
     next round."""
-    ws = await store.workshops.latest(message.chat.id)
+    ws = await store.workshops.latest(message.chat.id, topic_of(message))
     after_results = ws is not None and ws.phase is Phase.RESULTS
     if ws is None or (ws.phase is not Phase.BRAINSTORM and not after_results):
         await message.reply(no_brainstorm_text(ws))
@@ -106,7 +106,9 @@ async def group_text(message: Message, bot: Bot, ideas: IdeaService) -> None:
     replying_to_bot = (
         reply is not None and reply.from_user is not None and reply.from_user.id == bot.id
     )
-    ws = await ideas.plain_message_target(message.chat.id, replying_to_bot)
+    ws = await ideas.plain_message_target(
+        message.chat.id, topic_of(message), reply.message_id if reply and replying_to_bot else None
+    )
     if ws is not None:
         await _capture(message, ideas, ws, message.text)
 

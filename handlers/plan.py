@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.core.playbook import load_playbook
 from bot.core.text import TELEGRAM_TEXT_LIMIT
 from bot.services.followup import FollowUpService
+from bot.services.steering import topic_of
 from bot.services.telegram import edit_text, send_chunks
 from bot.views import plan as views
 from bot.views.callbacks import PlanAction, PlanOp
@@ -23,7 +24,9 @@ async def show_plan(message: Message, command: CommandObject, followup: FollowUp
     """/plan: the short plan; /plan all: every spoke."""
     every = (command.args or "").strip().casefold() in {"all", "все", "всё", "alle"}
     lines, keyboard = await followup.plan_view(message.chat.id, every=every)
-    await send_chunks(message.bot or followup.ctx.bot, message.chat.id, lines, keyboard)
+    await send_chunks(
+        message.bot or followup.ctx.bot, message.chat.id, lines, keyboard, topic_of(message)
+    )
 
 
 async def own_action(message: Message, command: CommandObject, followup: FollowUpService) -> None:
@@ -90,7 +93,7 @@ async def plan_button(
     if len(text) <= TELEGRAM_TEXT_LIMIT:
         await edit_text(bot, message.chat.id, message.message_id, text, keyboard)
     else:
-        await send_chunks(bot, message.chat.id, lines, keyboard)
+        await send_chunks(bot, message.chat.id, lines, keyboard, topic_of(message))
 
 
 def group_router() -> Router:

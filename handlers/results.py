@@ -9,13 +9,14 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.export import ExportService
 from bot.services.results import ResultsService
+from bot.services.steering import topic_of
 from bot.views.common import NO_RESULTS
 from bot.views.results import HIDDEN
 
 
 async def show_results(message: Message, results: ResultsService) -> None:
     """/results: the latest closed round again."""
-    latest = await results.latest(message.chat.id)
+    latest = await results.latest(message.chat.id, topic_of(message))
     if latest is None:
         await message.reply(_(NO_RESULTS))
         return
@@ -27,7 +28,7 @@ async def show_results(message: Message, results: ResultsService) -> None:
 
 async def send_export(message: Message, results: ResultsService, export: ExportService) -> None:
     """/export: CSV of touchpoints and of raw answers, a Markdown report and the PNG."""
-    latest = await results.latest(message.chat.id)
+    latest = await results.latest(message.chat.id, topic_of(message))
     if latest is None or not latest.rnd.results_shown:
         await message.reply(_(NO_RESULTS))
         return

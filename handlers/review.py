@@ -15,7 +15,7 @@ from bot.core.ideas import MAX_LENGTH, MIN_LENGTH, parse_lines
 from bot.domain import Phase
 from bot.services.rating import RatingService
 from bot.services.review import ReviewService
-from bot.services.steering import Steering, sender_id
+from bot.services.steering import Steering, sender_id, topic_of
 from bot.views.callbacks import ReviewAction, ReviewOp
 from bot.views.common import EARLIER_STEP, NOT_ALLOWED, UNREADABLE_DURATION
 from storage import Storage
@@ -24,7 +24,7 @@ from storage.models import Touchpoint, Workshop
 
 async def show_list(message: Message, review: ReviewService, store: Storage) -> None:
     """/list: the current touchpoints of this chat's workshop."""
-    ws = await store.workshops.latest(message.chat.id)
+    ws = await store.workshops.latest(message.chat.id, topic_of(message))
     if ws is None:
         await message.reply(_("No workshop here yet. Start one with /brainstorm."))
         return
@@ -34,7 +34,7 @@ async def show_list(message: Message, review: ReviewService, store: Storage) -> 
 async def _editable(
     message: Message, review: ReviewService, steering: Steering
 ) -> Workshop | None:
-    ws = await review.editable(message.chat.id)
+    ws = await review.editable(message.chat.id, topic_of(message))
     if ws is None:
         await message.reply(_("The list can be edited only until rating starts."))
         return None
@@ -204,7 +204,7 @@ async def rate_command(
     store: Storage,
 ) -> None:
     """/rate [duration]: open a round (shortlisting first when the list is long)."""
-    ws = await store.workshops.latest(message.chat.id)
+    ws = await store.workshops.latest(message.chat.id, topic_of(message))
     if ws is None or ws.phase is Phase.BRAINSTORM:
         await message.reply(
             _(

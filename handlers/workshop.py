@@ -16,7 +16,7 @@ from bot.core.durations import DurationError, parse_duration, split_duration
 from bot.domain import Phase
 from bot.services.brainstorm import BrainstormService
 from bot.services.settings import ChatSettings
-from bot.services.steering import Steering, sender_id
+from bot.services.steering import Steering, sender_id, topic_of
 from bot.views.brainstorm import EXTEND_BUTTON_MINUTES, cancel_confirm_markup, extended_button
 from bot.views.callbacks import BoardAction, BoardOp
 from bot.views.common import GROUP_ONLY, NOT_ALLOWED, duration_problem
@@ -69,7 +69,8 @@ async def start_brainstorm(
     except DurationError as exc:
         await message.reply(duration_problem(exc.code))
         return
-    active = await store.workshops.active(chat_id)
+    thread = topic_of(message)
+    active = await store.workshops.active(chat_id, thread)
     if active is not None:
         await message.reply(
             _(
@@ -82,7 +83,7 @@ async def start_brainstorm(
         return
     length = duration or timedelta(minutes=(await settings.of(chat_id)).brainstorm_minutes)
     locale = get_i18n().current_locale
-    if await brainstorm.start(chat_id, user_id, locale, length, topic[:200]) is None:
+    if await brainstorm.start(chat_id, user_id, locale, length, topic[:200], thread) is None:
         await message.reply(_("A workshop is already running here."))
 
 
@@ -90,7 +91,7 @@ async def _timed_phase(
     message: Message, brainstorm: BrainstormService, steering: Steering
 ) -> tuple[Workshop, Round | None] | None:
     """The running brainstorm (round None) or rating round, if the sender may steer it."""
-    running = await brainstorm.timed_phase(message.chat.id)
+    running = await brainstorm.timed_phase(message.chat.id, topic_of(message))
     if running is None:
         await message.reply(_("Nothing is running against the clock here right now."))
         return None
@@ -130,7 +131,7 @@ async def finish_phase(
 
 async def cancel_workshop(message: Message, steering: Steering, store: Storage) -> None:
     """/cancel: ask before abandoning the workshop."""
-    ws = await store.workshops.active(message.chat.id)
+    ws = await store.workshops.active(message.chat.id, topic_of(message))
     if ws is None:
         await message.reply(_("There is no workshop to cancel here."))
         return

@@ -45,6 +45,7 @@ class Workshop:
     round_seconds: int | None = None
     customer_token: str | None = None
     list_posted: bool = False
+    thread_id: int | None = None  # the forum topic it lives in (None: no topics / general)
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,7 @@ def workshop(row: Row) -> Workshop:
         round_seconds=row["round_seconds"],
         customer_token=row["customer_token"],
         list_posted=bool(row["list_posted"]),
+        thread_id=row["thread_id"],
     )
 
 

@@ -46,12 +46,19 @@ class BrainstormService:
     _ringing: set[int] = field(init=False, default_factory=set)  # bells being rung now
 
     async def start(
-        self, chat_id: int, user_id: int, locale: str, duration: timedelta, topic: str
+        self,
+        chat_id: int,
+        user_id: int,
+        locale: str,
+        duration: timedelta,
+        topic: str,
+        thread_id: int | None = None,
     ) -> Workshop | None:
-        """Create the workshop, post and pin the board, arm the timers (None: one is active)."""
+        """Create the workshop (in a forum topic, when `thread_id`), post and pin the board,
+        arm the timers (None: one is active there)."""
         deadline = utcnow() + duration
         ws = await self.ctx.store.workshops.create(
-            chat_id, topic, user_id, locale, secrets.token_urlsafe(12), deadline
+            chat_id, topic, user_id, locale, secrets.token_urlsafe(12), deadline, thread_id
         )
         if ws is None:
             return None
@@ -65,7 +72,9 @@ class BrainstormService:
         pin it where the bot may."""
         store = self.ctx.store
         text, markup = await self.boards.view(ws, utcnow())
-        board = await self.ctx.bot.send_message(ws.chat_id, text, reply_markup=markup)
+        board = await self.ctx.bot.send_message(
+            ws.chat_id, text, reply_markup=markup, message_thread_id=ws.thread_id
+        )
         await store.workshops.set_board(ws.id, board.message_id)
         if await self.steering.can_pin(ws.chat_id):
             try:
@@ -110,6 +119,7 @@ class BrainstormService:
             await self.ctx.bot.send_message(
                 ws.chat_id,
                 warning_text(left, ws.locale),
+                message_thread_id=ws.thread_id,
                 reply_to_message_id=ws.board_message_id,
                 allow_sending_without_reply=True,
             )
@@ -170,9 +180,11 @@ class BrainstormService:
 
     # --- whatever runs against the clock: the brainstorm or a rating round ------------------
 
-    async def timed_phase(self, chat_id: int) -> tuple[Workshop, Round | None] | None:
-        """The running brainstorm (round None) or rating round of the chat, if any."""
-        ws = await self.ctx.store.workshops.active(chat_id)
+    async def timed_phase(
+        self, chat_id: int, thread_id: int | None
+    ) -> tuple[Workshop, Round | None] | None:
+        """The running brainstorm (round None) or rating round of the chat (forum topic)."""
+        ws = await self.ctx.store.workshops.active(chat_id, thread_id)
         rnd = await self.rating.open_round_of(ws) if ws and ws.phase is Phase.RATING else None
         if ws is None or (ws.phase is not Phase.BRAINSTORM and rnd is None):
             return None

@@ -74,7 +74,7 @@ class CustomerService:
         rating wizard was sent instead."""
         store = self.ctx.store
         ws = await store.customers.workshop(payload.removeprefix(CUSTOMER_PREFIX))
-        latest = await store.workshops.latest(ws.chat_id) if ws else None
+        latest = await store.workshops.latest(ws.chat_id, ws.thread_id) if ws else None
         # Valid while the workshop runs: not cancelled, and no newer workshop in its chat.
         if ws is None or latest is None or latest.id != ws.id:
             return _(views.LINK_GONE)

@@ -45,8 +45,9 @@ class FollowUpService:
         return await self.settings.today(chat_id)
 
     async def workshop(self, chat_id: int) -> Workshop | None:
-        """The chat's latest workshop: the one its plan and schedule follow."""
-        return await self.ctx.store.workshops.latest(chat_id)
+        """The chat's latest workshop (in any forum topic): the one its plan, schedule and
+        history follow."""
+        return await self.ctx.store.workshops.latest(chat_id, any_topic=True)
 
     async def plan(self, chat_id: int) -> tuple[Workshop | None, list[PlanItem]]:
         ws = await self.workshop(chat_id)
@@ -152,7 +153,9 @@ class FollowUpService:
         texts = await self.texts(ws.id)
         owners = await self.ctx.store.users.many([i.owner_id for i in due if i.owner_id])
         with self.ctx.speaking(ws.locale):
-            await self.ctx.bot.send_message(chat_id, views.due_today_group(due, texts, owners))
+            await self.ctx.bot.send_message(
+                chat_id, views.due_today_group(due, texts, owners), message_thread_id=ws.thread_id
+            )
         for item in due:
             owner = owners.get(item.owner_id) if item.owner_id else None
             if owner is None or not owner.started_bot or owner.blocked_bot:
@@ -235,6 +238,7 @@ class FollowUpService:
                 await self.ctx.bot.send_message(
                     chat_id,
                     chunk,
+                    message_thread_id=ws.thread_id,
                     reply_to_message_id=opened.message_id,
                     allow_sending_without_reply=True,
                 )

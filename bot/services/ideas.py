@@ -89,14 +89,21 @@ class IdeaService:
                 self.boards.touch(ws.id)
         return Captured(outcome, problems)
 
-    async def plain_message_target(self, chat_id: int, replying_to_bot: bool) -> Workshop | None:
-        """The running brainstorm a plain group message adds to, if it counts as an idea."""
-        ws = await self.ctx.store.workshops.active(chat_id)
-        if ws is None or ws.phase is not Phase.BRAINSTORM:
-            return None
-        if replying_to_bot or await self.settings.capture(chat_id) is Capture.ALL:
-            return ws
-        return None
+    async def plain_message_target(
+        self, chat_id: int, thread_id: int | None, reply_to: int | None
+    ) -> Workshop | None:
+        """The running brainstorm a plain group message adds to, if it counts as an idea: a
+        reply to a board (in any forum topic) adds to that board's workshop; a reply to
+        another bot message, or any message when capture = all, to the topic's."""
+        store = self.ctx.store
+        ws = await store.workshops.by_board(chat_id, reply_to) if reply_to else None
+        if ws is None:
+            ws = await store.workshops.active(chat_id, thread_id)
+            if ws is None or (
+                reply_to is None and await self.settings.capture(chat_id) is not Capture.ALL
+            ):
+                return None
+        return ws if ws.phase is Phase.BRAINSTORM else None
 
     async def idea_box(self, user_id: int) -> Workshop | None:
         """The workshop whose private idea box this user opened last."""

@@ -92,7 +92,9 @@ class RatingService:
         if rnd is None:
             return None
         text, markup = await self.round_view(rnd, ws)
-        sent = await self.ctx.bot.send_message(ws.chat_id, text, reply_markup=markup)
+        sent = await self.ctx.bot.send_message(
+            ws.chat_id, text, reply_markup=markup, message_thread_id=ws.thread_id
+        )
         await store.rounds.set_message(rnd.id, sent.message_id)
         await self._arm(rnd.id, rnd.opened_at, deadline)
         self.results.renderer.warm()  # the wheel will be wanted when the round closes
@@ -341,6 +343,7 @@ class RatingService:
             ws.chat_id,
             text,
             reply_markup=markup,
+            message_thread_id=ws.thread_id,
             reply_to_message_id=rnd.message_id,
             allow_sending_without_reply=True,
         )
@@ -372,6 +375,7 @@ class RatingService:
                 ws.chat_id,
                 text,
                 reply_markup=markup,
+                message_thread_id=ws.thread_id,
                 reply_to_message_id=rnd.message_id,
                 allow_sending_without_reply=True,
             )
@@ -404,7 +408,9 @@ class RatingService:
         if count < needed and not show_anyway:
             with self.ctx.speaking(ws.locale):
                 text, markup = views.too_few(rnd, count, needed, EXTEND_TOO_FEW)
-                await self.ctx.bot.send_message(ws.chat_id, text, reply_markup=markup)
+                await self.ctx.bot.send_message(
+                    ws.chat_id, text, reply_markup=markup, message_thread_id=ws.thread_id
+                )
             return False
         if not await self.ctx.store.rounds.close(
             rnd.id, show_anyway=show_anyway or count >= needed

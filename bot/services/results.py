@@ -84,9 +84,9 @@ class ResultsService:
             customer_min=(await self.settings.of(ws.chat_id)).min_raters,
         )
 
-    async def latest(self, chat_id: int) -> Results | None:
-        """The chat's newest closed round, computed."""
-        ws = await self.ctx.store.workshops.latest(chat_id)
+    async def latest(self, chat_id: int, thread_id: int | None = None) -> Results | None:
+        """The chat's (forum topic's) newest closed round, computed."""
+        ws = await self.ctx.store.workshops.latest(chat_id, thread_id)
         if ws is None:
             return None
         closed = [
@@ -149,10 +149,11 @@ class ResultsService:
             ranking = table_lines(results)
             lines, keyboard = await self.plan_message(ws, plan)
         png = await self.wheel_png(results)
+        thread = ws.thread_id
         wheel = await self.ctx.bot.send_photo(
-            ws.chat_id, BufferedInputFile(png, "wheel.png"), caption=text
+            ws.chat_id, BufferedInputFile(png, "wheel.png"), caption=text, message_thread_id=thread
         )
         for chunk in chunk_lines(ranking):
-            await self.ctx.bot.send_message(ws.chat_id, chunk)
-        await send_chunks(self.ctx.bot, ws.chat_id, lines, keyboard)
+            await self.ctx.bot.send_message(ws.chat_id, chunk, message_thread_id=thread)
+        await send_chunks(self.ctx.bot, ws.chat_id, lines, keyboard, thread)
         return wheel.message_id

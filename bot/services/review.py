@@ -40,14 +40,17 @@ class ReviewService:
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
                 await self.ctx.bot.send_message(
-                    ws.chat_id, chunk, reply_markup=markup if last else None
+                    ws.chat_id,
+                    chunk,
+                    reply_markup=markup if last else None,
+                    message_thread_id=ws.thread_id,
                 )
 
     # --- editing the list --------------------------------------------------------------------
 
-    async def editable(self, chat_id: int) -> Workshop | None:
-        """The chat's workshop while its list may still be edited."""
-        ws = await self.ctx.store.workshops.active(chat_id)
+    async def editable(self, chat_id: int, thread_id: int | None) -> Workshop | None:
+        """The chat's (forum topic's) workshop while its list may still be edited."""
+        ws = await self.ctx.store.workshops.active(chat_id, thread_id)
         return ws if ws is not None and ws.phase in EDITABLE else None
 
     async def touchpoint(self, ws: Workshop, number: int) -> Touchpoint | None:
@@ -76,7 +79,9 @@ class ReviewService:
         touchpoints = await store.touchpoints.live(ws.id)
         if not touchpoints:
             with self.ctx.speaking(ws.locale):
-                await self.ctx.bot.send_message(ws.chat_id, _(views.NOTHING_TO_RATE))
+                await self.ctx.bot.send_message(
+                    ws.chat_id, _(views.NOTHING_TO_RATE), message_thread_id=ws.thread_id
+                )
             return
         limit = await self.limit(ws)
         if len(touchpoints) <= limit:
@@ -94,6 +99,7 @@ class ReviewService:
                 ws.chat_id,
                 views.shortlist_text(touchpoints, limit),
                 reply_markup=views.shortlist_markup(ws, touchpoints, 0),
+                message_thread_id=ws.thread_id,
             )
 
     async def toggle(self, ws: Workshop, touchpoint_id: int) -> str | None:

@@ -27,6 +27,12 @@ def sender_id(message: Message) -> int:
     return message.from_user.id if message.from_user else 0
 
 
+def topic_of(message: Message) -> int | None:
+    """The forum topic a group message was written in (None: no topics, or the general
+    topic)."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
 class Steering:
     """A group's admins and its member count, each remembered per chat for a few minutes,
     and the checks on them."""

@@ -53,10 +53,17 @@ async def send_private(
 
 
 async def send_chunks(
-    bot: Bot, chat_id: int, lines: list[str], markup: InlineKeyboardMarkup | None = None
+    bot: Bot,
+    chat_id: int,
+    lines: list[str],
+    markup: InlineKeyboardMarkup | None = None,
+    thread_id: int | None = None,
 ) -> Message:
-    """Lines as few messages as fit Telegram's limit, the buttons under the last one."""
+    """Lines as few messages as fit Telegram's limit (in a forum topic, when `thread_id`),
+    the buttons under the last one."""
     chunks = chunk_lines(lines)
     for chunk in chunks[:-1]:
-        await bot.send_message(chat_id, chunk)
-    return await bot.send_message(chat_id, chunks[-1], reply_markup=markup)
+        await bot.send_message(chat_id, chunk, message_thread_id=thread_id)
+    return await bot.send_message(
+        chat_id, chunks[-1], reply_markup=markup, message_thread_id=thread_id
+    )

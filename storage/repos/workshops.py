@@ -26,19 +26,21 @@ class WorkshopRepo(Repo):
         locale: str,
         idea_token: str,
         deadline: datetime,
+        thread_id: int | None = None,
     ) -> Workshop | None:
-        """Start a brainstorm; None when the chat already has an active workshop."""
+        """Start a brainstorm; None when the chat (the forum topic) already has an active
+        workshop."""
         async with self._db.transaction() as conn:
             async with conn.execute(
-                f"SELECT 1 FROM workshops WHERE chat_id = ? AND phase IN "
+                f"SELECT 1 FROM workshops WHERE chat_id = ? AND thread_id IS ? AND phase IN "
                 f"({','.join('?' * len(_ACTIVE))})",
-                (chat_id, *_ACTIVE),
+                (chat_id, thread_id, *_ACTIVE),
             ) as cursor:
                 if await cursor.fetchone():
                     return None
             cursor = await conn.execute(
                 "INSERT INTO workshops (chat_id, topic, facilitator_id, locale, phase, "
-                "idea_token, started_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "idea_token, started_at, deadline, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     chat_id,
                     topic,
@@ -48,6 +50,7 @@ class WorkshopRepo(Repo):
                     idea_token,
                     to_iso(utcnow()),
                     to_iso(deadline),
+                    thread_id,
                 ),
             )
             workshop_id = cursor.lastrowid
@@ -65,21 +68,34 @@ class WorkshopRepo(Repo):
             rows.workshop, "SELECT * FROM workshops WHERE idea_token = ?", (token,)
         )
 
-    async def active(self, chat_id: int) -> Workshop | None:
+    async def active(self, chat_id: int, thread_id: int | None = None) -> Workshop | None:
+        """The active workshop of the chat (of one forum topic: None is the general one)."""
         return await self._one(
             rows.workshop,
-            f"SELECT * FROM workshops WHERE chat_id = ? AND phase IN "
+            f"SELECT * FROM workshops WHERE chat_id = ? AND thread_id IS ? AND phase IN "
             f"({','.join('?' * len(_ACTIVE))}) ORDER BY id DESC LIMIT 1",
-            (chat_id, *_ACTIVE),
+            (chat_id, thread_id, *_ACTIVE),
         )
 
-    async def latest(self, chat_id: int) -> Workshop | None:
-        """The chat's newest workshop that was not cancelled (the active one, if any: a
-        workshop starts only when none is active)."""
+    async def latest(
+        self, chat_id: int, thread_id: int | None = None, *, any_topic: bool = False
+    ) -> Workshop | None:
+        """The chat's (the forum topic's, or with `any_topic` the whole chat's) newest
+        workshop that was not cancelled (the active one, if any: a workshop starts only when
+        none is active there)."""
         return await self._one(
             rows.workshop,
-            "SELECT * FROM workshops WHERE chat_id = ? AND phase != ? ORDER BY id DESC LIMIT 1",
-            (chat_id, Phase.CANCELLED.value),
+            "SELECT * FROM workshops WHERE chat_id = ? AND (? OR thread_id IS ?) AND phase != ? "
+            "ORDER BY id DESC LIMIT 1",
+            (chat_id, int(any_topic), thread_id, Phase.CANCELLED.value),
+        )
+
+    async def by_board(self, chat_id: int, message_id: int) -> Workshop | None:
+        """The workshop whose board this message is (replies to a board count anywhere)."""
+        return await self._one(
+            rows.workshop,
+            "SELECT * FROM workshops WHERE chat_id = ? AND board_message_id = ?",
+            (chat_id, message_id),
         )
 
     async def set_round_seconds(self, workshop_id: int, seconds: int | None) -> None:
@@ -92,11 +108,10 @@ class WorkshopRepo(Repo):
         await self._db.execute("UPDATE workshops SET list_posted = 1 WHERE id = ?", (workshop_id,))
 
     async def relabel(self, chat_id: int, locale: str) -> None:
-        """The chat's language changed: its newest workshop (if not cancelled) speaks it from
-        its next message on."""
+        """The chat's language changed: its workshops (in every topic) speak it from their
+        next message on."""
         await self._db.execute(
-            "UPDATE workshops SET locale = ? WHERE id = (SELECT max(id) FROM workshops "
-            "WHERE chat_id = ?) AND phase != ?",
+            "UPDATE workshops SET locale = ? WHERE chat_id = ? AND phase != ?",
             (locale, chat_id, Phase.CANCELLED.value),
         )
 

@@ -120,7 +120,20 @@ class FakeBotApi:
         markup = params.get("reply_markup")
         if markup:
             raw["reply_markup"] = markup
-        sent = Sent(chat.id, message_id, True, raw=raw, markup=markup or None, **extra)
+        thread = params.get("message_thread_id")
+        if thread is not None:
+            if int(thread) not in chat.topics:
+                raise ApiError(400, "Bad Request: message thread not found")
+            raw["message_thread_id"], raw["is_topic_message"] = int(thread), True
+        sent = Sent(
+            chat.id,
+            message_id,
+            True,
+            raw=raw,
+            markup=markup or None,
+            thread=int(thread) if thread is not None else None,
+            **extra,
+        )
         if sent.kind == "text":
             raw["text"] = sent.text
         self.messages[chat.id].append(sent)

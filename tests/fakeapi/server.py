@@ -87,9 +87,11 @@ class FakeTelegram(FakeBotApi):
         admins: list[FakeUser] = (),  # type: ignore[assignment]
         *,
         bot_can_pin: bool = True,
+        topics: tuple[int, ...] = (),
     ) -> FakeChat:
+        """A supergroup; with `topics`, a forum with those topic ids."""
         chat_id = -1_001_000_000_000 - next(self._group_ids)
-        chat = FakeChat(chat_id, "supergroup", title, bot_can_pin=bot_can_pin)
+        chat = FakeChat(chat_id, "supergroup", title, bot_can_pin=bot_can_pin, topics=set(topics))
         for member in members:
             chat.members[member.id] = "member"
         for admin in admins:
@@ -123,15 +125,24 @@ class FakeTelegram(FakeBotApi):
         return data
 
     async def send(
-        self, user: FakeUser, chat: FakeChat, text: str, reply_to: Sent | None = None
+        self,
+        user: FakeUser,
+        chat: FakeChat,
+        text: str,
+        reply_to: Sent | None = None,
+        thread: int | None = None,
     ) -> Sent:
-        """`user` writes `text` in `chat` (optionally replying to a message)."""
+        """`user` writes `text` in `chat` (optionally replying to a message, or in a forum
+        topic: a reply lands in the topic of the message it answers)."""
         if chat.type == "private":
             user.started = True
         data = self._message(user, chat, text)
         if reply_to is not None:
             data["reply_to_message"] = reply_to.raw
-        sent = Sent(chat.id, data["message_id"], False, text, data)
+            thread = reply_to.thread
+        if thread is not None:
+            data["message_thread_id"], data["is_topic_message"] = thread, True
+        sent = Sent(chat.id, data["message_id"], False, text, data, thread=thread)
         self.messages[chat.id].append(sent)
         await self._push({"message": data})
         return sent

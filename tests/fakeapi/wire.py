@@ -135,12 +135,16 @@ class FakeChat:
     user: FakeUser | None = None
     members: dict[int, str] = field(default_factory=dict)  # user id -> status
     bot_can_pin: bool = True
+    topics: set[int] = field(default_factory=set)  # forum topics (message_thread_id values)
 
     def as_dict(self) -> dict[str, Any]:
         if self.type == "private":
             assert self.user is not None
             return {"id": self.id, "type": "private", "first_name": self.user.first_name}
-        return {"id": self.id, "type": self.type, "title": self.title}
+        found: dict[str, Any] = {"id": self.id, "type": self.type, "title": self.title}
+        if self.topics:
+            found["is_forum"] = True
+        return found
 
 
 @dataclass
@@ -161,6 +165,7 @@ class Sent:
     reactions: list[str] = field(default_factory=list)
     edits: int = 0
     sent_at: float = field(default_factory=time.monotonic)
+    thread: int | None = None  # the forum topic it was posted in
 
     def buttons(self) -> list[dict[str, Any]]:
         if not self.markup:
