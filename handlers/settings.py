@@ -9,7 +9,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import SUPPORTED_LOCALES
-from bot.core.preferences import KEYS, SettingError, check
+from bot.core.preferences import KEYS, Change, SettingError, check
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering, sender_id
 from bot.services.telegram import edit_text
@@ -30,6 +30,15 @@ async def _menu(
         return views.menu_text(prefs, title, _(note) if note else ""), views.menu_markup()
 
 
+def _typed(args: str) -> Change | str:
+    """The change `/settings key value` asks for, or the line saying why it cannot be."""
+    key, _sep, raw = args.strip().partition(" ")
+    try:
+        return check(key, raw, SUPPORTED_LOCALES)
+    except SettingError as exc:
+        return views.problem(exc.code)
+
+
 async def settings_command(
     message: Message, command: CommandObject, settings: ChatSettings, steering: Steering
 ) -> None:
@@ -40,11 +49,9 @@ async def settings_command(
         return
     note = ""
     if command.args:
-        key, _sep, raw = command.args.strip().partition(" ")
-        try:
-            change = check(key, raw, SUPPORTED_LOCALES)
-        except SettingError as exc:
-            await message.reply(views.problem(exc.code))
+        change = _typed(command.args)
+        if isinstance(change, str):
+            await message.reply(change)
             return
         await settings.apply(chat_id, change)
         note = views.SAVED
@@ -80,10 +87,9 @@ async def settings_button(
         return
     note = ""
     if value:
-        try:
-            change = check(key, value, SUPPORTED_LOCALES)
-        except SettingError as exc:
-            await query.answer(views.problem(exc.code), show_alert=True)
+        change = _typed(f"{key} {value}")
+        if isinstance(change, str):
+            await query.answer(change, show_alert=True)
             return
         await settings.apply(chat_id, change)
         note, key = views.SAVED, "weight" if key == "weight" else ""
@@ -113,11 +119,9 @@ async def settings_private(message: Message, command: CommandObject, store: Stor
         return
     chosen = get_i18n().current_locale
     if command.args:
-        key, _sep, raw = command.args.strip().partition(" ")
-        try:
-            change = check(key, raw, SUPPORTED_LOCALES)
-        except SettingError as exc:
-            await message.answer(views.problem(exc.code))
+        change = _typed(command.args)
+        if isinstance(change, str):
+            await message.answer(change)
             return
         if change.name != "locale":
             await message.answer(_(views.GROUP_SETTINGS))
