@@ -11,7 +11,7 @@ from aiogram.types import Message
 from bot.config import SUPPORTED_LOCALES
 from bot.core.preferences import Change, Preferences, SettingError, check, resolve
 from bot.domain import CRITERIA, Criterion
-from bot.views.callbacks import SettingsAction
+from bot.views.callbacks import RateOp, SettingsAction
 from tests.harness import Harness, private_chat
 from tests.test_rating import NOW, Team
 
@@ -178,3 +178,14 @@ async def test_private_settings_choose_ones_own_language(team: Team) -> None:
     assert user is not None and team.h.ctx.locale_for(user.language_code) == "ru"
     await team.h.say(bob, team.chat, "/help")
     assert "How a workshop goes" in last(team)
+
+
+async def test_a_language_change_reaches_a_running_rounds_reminders(team: Team) -> None:
+    _ws, rnd = await team.open_round()  # opened in English
+    wizard = await team.open_wizard(team.bob, rnd)
+    await team.tap(team.bob, wizard, rnd, RateOp.VALUE, 0, 5)
+    await team.h.say(team.alice, team.chat, "/settings lang ru")
+    await team.rating.remind(rnd.id)
+    assert "Ещё не закончили" in last(team)
+    # Bob's private nudge follows Bob's own language, as every private message does.
+    assert "not finished yet" in team.h.session.sent(team.bob.id)[-1].text
