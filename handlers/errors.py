@@ -12,6 +12,7 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import N_
+from bot.services.steering import topic_of
 
 log = logging.getLogger("touchwheel.errors")
 
@@ -32,6 +33,7 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
             await bot.send_message(
                 update.message.chat.id,
                 _(FAILED),
+                message_thread_id=topic_of(update.message),
                 reply_to_message_id=update.message.message_id,
                 allow_sending_without_reply=True,
             )
