@@ -111,9 +111,9 @@ class LocaleMiddleware(I18nMiddleware):
                 return chosen
         user: User | None = data.get("event_from_user")
         if user is not None and chat is not None and chat.type == "private":
-            known = await self._ctx.store.users.get(user.id)  # a language chosen here wins
-            if known is not None and known.language_code:
-                return self._ctx.locale_for(known.language_code)
+            chosen = await self._ctx.store.users.chosen_locale(user.id)  # chosen here: wins
+            if chosen is not None:
+                return self._ctx.locale_for(chosen)
         return self._ctx.locale_for(user.language_code if user else None)
 
 

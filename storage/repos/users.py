@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage import rows
-from storage.db import to_iso, utcnow
+from storage.db import Database, to_iso, utcnow
 from storage.models import User
 from storage.repos.base import Repo
 
+CACHED_CHOICES = 50_000
+
 
 class UserRepo(Repo):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        # user id -> the language chosen with /settings in private (None: none chosen); read
+        # on every private update, so kept after the first read.
+        self._chosen: dict[int, str | None] = {}
+
     async def seen(
         self,
         user_id: int,
@@ -76,6 +84,18 @@ class UserRepo(Repo):
         await self._db.execute(
             "UPDATE users SET chosen_locale = ? WHERE id = ?", (locale, user_id)
         )
+        self._chosen[user_id] = locale
+
+    async def chosen_locale(self, user_id: int) -> str | None:
+        """The language this user chose with /settings in private, if any."""
+        if user_id not in self._chosen:
+            row = await self._db.fetchone(
+                "SELECT chosen_locale FROM users WHERE id = ?", (user_id,)
+            )
+            if len(self._chosen) >= CACHED_CHOICES:
+                self._chosen.clear()
+            self._chosen[user_id] = row[0] if row else None
+        return self._chosen[user_id]
 
     async def mark_blocked(self, user_id: int) -> None:
         await self._db.execute("UPDATE users SET blocked_bot = 1 WHERE id = ?", (user_id,))
