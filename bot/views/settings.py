@@ -80,27 +80,38 @@ def _minutes(minutes: float, locale: str) -> str:
     return format_left(timedelta(minutes=minutes), locale)
 
 
-def _shown(key: str, prefs: Preferences) -> str:
-    """The current value of one setting, as the menu shows it."""
+def _choice(key: str, value: str) -> str:
+    """A value (a preset, or the chat's current one) as the menu says it."""
     if key == "lang":
-        return LANGUAGE_NAMES.get(prefs.locale, prefs.locale)
-    if key == "zone":
-        return prefs.timezone
+        return LANGUAGE_NAMES.get(value, value)
+    if key == "customers":
+        return f"{value} %"
+    if key == "capture":
+        return _("every message") if value == "all" else _("/idea and replies")
+    if key == "facilitate":
+        return _("anyone") if value == "anyone" else _("chat admins")
+    return value
+
+
+def _shown(key: str, prefs: Preferences) -> str:
+    """The current value of one setting, as the menu shows it (and marks it among the
+    choices)."""
     if key == "brainstorm":
         return _minutes(prefs.brainstorm_minutes, prefs.locale)
     if key == "rating":
         return _minutes(prefs.rating_minutes, prefs.locale)
     if key == "weight":
         return " · ".join(f"{criterion_name(c)} ×{_weight(prefs.weights[c])}" for c in CRITERIA)
-    if key == "customers":
-        return f"{round(prefs.customer_weight * 100)} %"
-    if key == "raters":
-        return str(prefs.min_raters)
-    if key == "capture":
-        return _("every message") if prefs.capture == "all" else _("/idea and replies")
-    if key == "spokes":
-        return str(prefs.max_touchpoints)
-    return _("anyone") if prefs.anyone_can_start else _("chat admins")
+    current = {
+        "lang": prefs.locale,
+        "zone": prefs.timezone,
+        "customers": str(round(prefs.customer_weight * 100)),
+        "raters": str(prefs.min_raters),
+        "capture": prefs.capture,
+        "spokes": str(prefs.max_touchpoints),
+        "facilitate": "anyone" if prefs.anyone_can_start else "admins",
+    }
+    return _choice(key, current[key])
 
 
 def _label(key: str) -> str:
@@ -117,19 +128,6 @@ def _label(key: str) -> str:
         "facilitate": _("🎙 Who may start"),
     }
     return labels[key]
-
-
-def _choice(key: str, value: str) -> str:
-    """A preset as its button says it."""
-    if key == "lang":
-        return LANGUAGE_NAMES[value]
-    if key == "customers":
-        return f"{value} %"
-    if key == "capture":
-        return _("every message") if value == "all" else _("/idea and replies")
-    if key == "facilitate":
-        return _("anyone") if value == "anyone" else _("chat admins")
-    return value
 
 
 def menu_text(prefs: Preferences, chat_title: str, note: str = "") -> str:
