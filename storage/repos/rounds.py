@@ -272,11 +272,11 @@ class RoundRepo(Repo):
             (round_id,),
         )
 
-    async def rater_count(self, round_id: int, source: str = TEAM) -> int:
-        """People (of the team, or customers) who gave at least one real (not skipped)
-        answer."""
+    async def rater_count(self, round_id: int) -> int:
+        """Team members who gave at least one real (not skipped) answer (customers are
+        counted by the scoring, against their own minimum)."""
         return await self._count(
             "SELECT count(DISTINCT rater_id) FROM ratings WHERE round_id = ? "
             "AND value IS NOT NULL AND source = ?",
-            (round_id, source),
+            (round_id, TEAM),
         )
