@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
+import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from enum import IntEnum
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiolimiter import AsyncLimiter
@@ -39,12 +46,43 @@ _EDITING = frozenset(
 COUNTED = _SENDING | _EDITING
 MAX_RETRIES = 4
 MAX_RETRY_WAIT = 120.0
+GROUP_PER_MINUTE = 20
+# Of a group's 20 messages a minute, edits (a board's countdown, a round's progress) may
+# use all but these: the rest is kept for what people wait for (answers, results).
+EDIT_RESERVE = 5
 # A private chat may take a short burst (a rater tapping through the wizard) but about one
 # message a second over time.
 PRIVATE_BURST = 5
-# An edit (a board, a progress line) gives way to messages waiting for the same chat: it
-# looks for spare capacity this often instead of queueing in front of them.
-EDIT_POLL_SECONDS = 0.25
+L = TypeVar("L")
+
+
+class Lane(IntEnum):
+    """Which of a group's waiting requests goes first: lower first."""
+
+    REPLY = 0  # an answer to what a person just did
+    POST = 1  # what the bot posts on its own: results, reminders, lists
+    EDIT = 2  # a refresh of a live message; a newer one replaces it while it waits
+
+
+_lane: ContextVar[Lane] = ContextVar("outbound_lane", default=Lane.POST)
+
+
+@contextmanager
+def lane(which: Lane) -> Iterator[None]:
+    """Messages sent inside the block (and tasks started there) queue in `which` lane."""
+    token = _lane.set(which)
+    try:
+        yield
+    finally:
+        _lane.reset(token)
+
+
+class EditSupersededError(TelegramBadRequest):
+    """A waiting edit that a newer edit of the same message replaced: the message will
+    show the newer text, so for the caller it is as good as "not modified"."""
+
+    def __init__(self, method: TelegramMethod[Any]) -> None:
+        super().__init__(method, "Bad Request: message is not modified: a newer edit replaced it")
 
 
 # aiogram parses every answer with `Response[<the method's return type>]`. Pydantic keeps
@@ -60,46 +98,129 @@ def keep_response_type(method: TelegramMethod[Any]) -> None:
         _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
-class RateLimiter(BaseRequestMiddleware):
-    """Sends and edits: ~30/s overall, 20/min per group, ~1/s per private chat (short bursts
-    allowed); within a chat, messages go before edits. Other requests pass straight through,
-    so acknowledgements (callback answers, reactions) and getUpdates never queue behind
-    messages.
+class GroupWindow:
+    """A group's sliding window: at most `limit` messages in any `window` seconds, handed
+    out by lane (replies, then posts, then edits, each in arrival order); edits only while
+    `reserve` places are left for the others."""
 
-    A leaky bucket holding half of a group's per-minute allowance never lets more than 20
-    through in any sliding minute. A 429 is waited out and retried (bounded), for every
-    method, so a message the user must get waits rather than fails.
+    def __init__(self, limit: int, window: float, reserve: int) -> None:
+        self._limit = limit
+        self._window = window
+        self._reserve = reserve
+        self._stamps: list[float] = []  # when each message of the window went out
+        self._queue: list[tuple[int, int, asyncio.Future[int]]] = []
+        self._order = itertools.count()
+        self._tickets = itertools.count()
+        self._in_flight: set[int] = set()  # places handed out, not yet settled
+        self._timer: asyncio.TimerHandle | None = None
+
+    def _prune(self, now: float) -> None:
+        self._stamps = [t for t in self._stamps if now - t < self._window]
+
+    async def acquire(self, which: Lane) -> int:
+        """Wait for a place; the place's ticket, to `settle` once Telegram answered."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._queue, (int(which), next(self._order), future))
+        self._pump()
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release(future.result())
+            raise
+
+    def settle(self, ticket: int) -> None:
+        """The message arrived: its minute counts from now, as Telegram counts it."""
+        if ticket in self._in_flight:
+            self._in_flight.discard(ticket)
+            self._stamps.append(time.monotonic())
+            self._pump()
+
+    def release(self, ticket: int) -> None:
+        """The place was not used (the request failed before Telegram took it)."""
+        self._in_flight.discard(ticket)
+        self._pump()
+
+    def _pump(self) -> None:
+        now = time.monotonic()
+        self._prune(now)
+        while self._queue:
+            which, _order, future = self._queue[0]
+            if future.done():
+                heapq.heappop(self._queue)
+                continue
+            used = len(self._stamps) + len(self._in_flight)
+            room = self._limit - (self._reserve if which == Lane.EDIT else 0)
+            if used >= room:
+                break
+            heapq.heappop(self._queue)
+            ticket = next(self._tickets)
+            self._in_flight.add(ticket)
+            future.set_result(ticket)
+        if self._queue and self._timer is None and self._stamps:
+            wait = max(0.0, min(self._stamps) + self._window - now) + 0.01
+            self._timer = asyncio.get_running_loop().call_later(wait, self._wake)
+
+    def _wake(self) -> None:
+        self._timer = None
+        self._pump()
+
+
+class RateLimiter(BaseRequestMiddleware):
+    """Sends and edits: ~30/s overall, 20 in any minute per group, ~1/s per private chat
+    (short bursts allowed). In a group, replies to people go first, then the bot's own
+    posts, then edits, which keep a few places free for the others and give way to a
+    newer edit of the same message. Other requests pass straight through, so
+    acknowledgements (callback answers, reactions) and getUpdates never queue behind
+    messages. A 429 is waited out and retried (bounded), for every method, so a message the
+    user must get waits rather than fails.
     """
 
     def __init__(
         self,
         overall_per_second: float = 30,
-        group_per_minute: float = 20,
+        group_per_minute: int = GROUP_PER_MINUTE,
         private_per_second: float = 1,
         max_chats: int = 10_000,
         group_window: float = 60,
+        edit_reserve: int = EDIT_RESERVE,
     ) -> None:
         self._overall = AsyncLimiter(overall_per_second, 1)
         self._group_per_minute = group_per_minute
         self._group_window = group_window
+        self._edit_reserve = edit_reserve
         self._private_per_second = private_per_second
-        self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
+        self._private: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
+        self._groups: OrderedDict[int | str, GroupWindow] = OrderedDict()
         self._max_chats = max_chats
+        # The newest edit waiting for each message: an older one still waiting gives way.
+        self._edits: dict[tuple[int | str, int], asyncio.Future[None]] = {}
 
-    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
-            is_private = isinstance(chat_id, int) and chat_id > 0
-            if is_private:
-                limiter = AsyncLimiter(PRIVATE_BURST * self._private_per_second, PRIVATE_BURST)
-            else:
-                limiter = AsyncLimiter(self._group_per_minute / 2, self._group_window)
-            self._chats[chat_id] = limiter
-            if len(self._chats) > self._max_chats:
-                self._chats.popitem(last=False)
+    def _remember(
+        self, table: OrderedDict[int | str, L], chat_id: int | str, fresh: Callable[[], L]
+    ) -> L:
+        found = table.get(chat_id)
+        if found is None:
+            found = table[chat_id] = fresh()
+            if len(table) > self._max_chats:
+                table.popitem(last=False)
         else:
-            self._chats.move_to_end(chat_id)
-        return limiter
+            table.move_to_end(chat_id)
+        return found
+
+    def _group(self, chat_id: int | str) -> GroupWindow:
+        return self._remember(
+            self._groups,
+            chat_id,
+            lambda: GroupWindow(self._group_per_minute, self._group_window, self._edit_reserve),
+        )
+
+    def _private_limiter(self, chat_id: int | str) -> AsyncLimiter:
+        return self._remember(
+            self._private,
+            chat_id,
+            lambda: AsyncLimiter(PRIVATE_BURST * self._private_per_second, PRIVATE_BURST),
+        )
 
     async def __call__(
         self,
@@ -107,17 +228,68 @@ class RateLimiter(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        name = method.__api_method__
         chat_id: Any = getattr(method, "chat_id", None)
-        counted = method.__api_method__ in COUNTED
-        per_chat = counted and isinstance(chat_id, int | str)
+        counted = name in COUNTED
+        if not counted or not isinstance(chat_id, int | str):
+            return await self._send(make_request, bot, method, counted)
+        if isinstance(chat_id, int) and chat_id > 0:
+            await self._private_limiter(chat_id).acquire()
+            return await self._send(make_request, bot, method, counted)
+        editing = name in _EDITING
+        which = Lane.EDIT if editing else _lane.get()
+        key = (chat_id, int(getattr(method, "message_id", None) or 0))
+        mine: asyncio.Future[None] | None = None
+        if editing:
+            older = self._edits.get(key)
+            if older is not None and not older.done():
+                older.set_result(None)  # it waits no longer: this edit replaces it
+            mine = self._edits[key] = asyncio.get_running_loop().create_future()
+        group = self._group(chat_id)
+        try:
+            ticket = await self._wait(group, which, mine)
+            if ticket is None:
+                raise EditSupersededError(method)
+        finally:
+            if mine is not None and self._edits.get(key) is mine:
+                del self._edits[key]
+        try:
+            response = await self._send(make_request, bot, method, counted)
+        except BaseException:
+            group.release(ticket)
+            raise
+        group.settle(ticket)
+        return response
+
+    @staticmethod
+    async def _wait(
+        group: GroupWindow, which: Lane, superseded: asyncio.Future[None] | None
+    ) -> int | None:
+        """A place in the group's window; None when a newer edit replaced this one first."""
+        if superseded is None:
+            return await group.acquire(which)
+        place = asyncio.ensure_future(group.acquire(which))
+        either: set[asyncio.Future[Any]] = {place, superseded}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if place.done():
+            return place.result()
+        place.cancel()
+        try:
+            ticket = await place
+        except asyncio.CancelledError:
+            return None
+        group.release(ticket)  # it got its place just as it was replaced
+        return None
+
+    async def _send(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        counted: bool,
+    ) -> Response[TelegramType]:
         attempt = 0
         while True:
-            if per_chat:
-                limiter = self._chat_limiter(chat_id)
-                if method.__api_method__ in _EDITING:
-                    while not limiter.has_capacity():  # noqa: ASYNC110 - no event to wait on
-                        await asyncio.sleep(EDIT_POLL_SECONDS)
-                await limiter.acquire()
             if counted:
                 await self._overall.acquire()
             try:

@@ -6,12 +6,14 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import Response, SendMessage, TelegramMethod
+from aiogram.methods import EditMessageText, Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.outbound import RateLimiter
+from bot.outbound import EditSupersededError, Lane, RateLimiter, lane
+from bot.services.telegram import edit_text
 from tests.harness import RecordingSession
 
 
@@ -77,22 +79,52 @@ async def test_acknowledgements_never_wait_behind_messages() -> None:
     assert time.monotonic() - before >= 0.2  # messages still wait their turn
 
 
-async def test_edits_count_against_the_group_allowance() -> None:
+def in_any_window(stamps: list[float], window: float) -> int:
+    return max(
+        (sum(1 for t in stamps if start <= t < start + window) for start in stamps), default=0
+    )
+
+
+async def test_a_group_gets_its_full_twenty_at_once() -> None:
+    # A sliding window, not a bucket refilling at half speed: 20 go out without waiting,
+    # the 21st waits for the window (here scaled down to 2 s) to move on.
+    session = FlakySession(failures=0)
+    bot = make_bot(session, group_window=2.0, overall_per_second=1000)
+    for n in range(21):
+        await bot.send_message(-100, f"m{n}")
+    stamps = session.stamps
+    assert stamps[19] - stamps[0] < stamps[20] - stamps[19]
+    assert stamps[20] - stamps[0] >= 2.0
+
+
+async def test_edits_count_but_leave_room_for_messages() -> None:
     session = FlakySession(failures=0)
     bot = make_bot(session, group_window=1.0, overall_per_second=1000)
+    edits: list[float] = []
+
+    async def edit(n: int) -> None:
+        await bot.edit_message_text(f"e{n}", chat_id=-100, message_id=1000 + n)
+        edits.append(time.monotonic())
+
     for n in range(15):
-        await bot.edit_message_text(f"e{n}", chat_id=-100, message_id=1)
+        await edit(n)
+    # The edits used 15 places: the 16th edit waits, a message does not.
+    waiting = asyncio.create_task(edit(15))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    for n in range(5):
         await bot.send_message(-100, f"m{n}")
-    assert len(session.stamps) == 15
-    # The bucket holds 10 and refills one every 0.1 s: 15 sends alone would be done in about
-    # 0.5 s, 30 sends and edits only after about 2 s.
-    assert session.stamps[-1] - session.stamps[0] >= 1.5
+    assert not waiting.done()
+    await waiting
+    everything = sorted(session.stamps + edits)
+    assert in_any_window(everything, 1.0) <= 20
+    assert max(session.stamps) < edits[-1]
 
 
 async def test_a_waiting_message_goes_before_a_waiting_edit() -> None:
     session = FlakySession(failures=0)
     bot = make_bot(session, group_window=1.0, overall_per_second=1000)
-    for n in range(10):  # the group's bucket is full
+    for n in range(20):  # the group's minute is full
         await bot.send_message(-100, f"m{n}")
     edit = asyncio.create_task(bot.edit_message_text("board", chat_id=-100, message_id=1))
     await asyncio.sleep(0)
@@ -100,6 +132,42 @@ async def test_a_waiting_message_goes_before_a_waiting_edit() -> None:
     await edit
     kinds = [type(m).__name__ for m in session.requests]
     assert kinds[-2:] == ["SendMessage", "EditMessageText"]
+
+
+async def test_a_reply_to_a_person_goes_before_the_bots_own_posts() -> None:
+    session = FlakySession(failures=0)
+    bot = make_bot(session, group_window=1.0, overall_per_second=1000)
+    for n in range(20):
+        await bot.send_message(-100, f"m{n}")
+    posts = [asyncio.create_task(bot.send_message(-100, f"post {n}")) for n in range(3)]
+    await asyncio.sleep(0)
+    with lane(Lane.REPLY):
+        reply = asyncio.create_task(bot.send_message(-100, "your list"))
+    await asyncio.gather(*posts, reply)
+    texts = [m.text for m in session.requests if isinstance(m, SendMessage)]
+    assert texts[20:] == ["your list", "post 0", "post 1", "post 2"]
+
+
+async def test_a_newer_edit_replaces_a_waiting_one() -> None:
+    session = FlakySession(failures=0)
+    bot = make_bot(session, group_window=60.0, overall_per_second=1000)
+    for n in range(20):  # the group's minute is full: every edit now waits
+        await bot.send_message(-100, f"m{n}")
+    first = asyncio.create_task(edit_text(bot, -100, 7, "3 of 4 done"))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(edit_text(bot, -100, 7, "4 of 4 done"))
+    assert await first is True  # as good as sent: the message will show the newer text
+    assert not second.done()
+    # Called directly, the replaced edit raises "not modified", which callers expect.
+    late = asyncio.create_task(bot.edit_message_text("a", chat_id=-100, message_id=8))
+    await asyncio.sleep(0)
+    newer = asyncio.create_task(bot.edit_message_text("b", chat_id=-100, message_id=8))
+    with pytest.raises(EditSupersededError, match="not modified"):
+        await late
+    for waiting in (second, newer):
+        waiting.cancel()
+    await asyncio.gather(second, newer, return_exceptions=True)
+    assert not [m for m in session.requests if isinstance(m, EditMessageText)]
 
 
 async def test_response_models_are_kept_between_garbage_collections() -> None:
