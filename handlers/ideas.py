@@ -21,7 +21,6 @@ from bot.views.ideas import (
     capture_notes,
     no_brainstorm_text,
 )
-from storage import Storage
 from storage.models import Workshop
 
 
@@ -59,17 +58,14 @@ async def _capture(
         await message.reply(notes)
 
 
-async def idea_in_group(
-    message: Message, command: CommandObject, ideas: IdeaService, store: Storage
-) -> None:
+async def idea_in_group(message: Message, command: CommandObject, ideas: IdeaService) -> None:
     """/idea text (or /tp) in the group: during the brainstorm, or after results for the
     next round."""
-    ws = await store.workshops.latest(message.chat.id, topic_of(message))
-    after_results = ws is not None and ws.phase is Phase.RESULTS
-    if ws is None or (ws.phase is not Phase.BRAINSTORM and not after_results):
+    ws, taking = await ideas.command_target(message.chat.id, topic_of(message))
+    if ws is None or not taking:
         await message.reply(no_brainstorm_text(ws))
         return
-    await _capture(message, ideas, ws, command.args, for_next_round=after_results)
+    await _capture(message, ideas, ws, command.args, for_next_round=ws.phase is Phase.RESULTS)
 
 
 async def _private(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
+# A batch: plain sqlite3 calls made on the database's own thread, in one trip there and back.
+Batch = Callable[[sqlite3.Connection], T]
 
 
 def utcnow() -> datetime:
@@ -72,6 +76,35 @@ class Database:
     async def close(self) -> None:
         await self._conn.close()
 
+    async def _trip(self, batch: Batch[T]) -> T:
+        # aiosqlite runs every call of ours as one function on its thread; a batch is such a
+        # function, so several statements cost one trip instead of one each (and nothing
+        # else can run on the connection in between).
+        conn = self._conn
+        run: Callable[[Callable[[], T]], Awaitable[T]] = conn._execute
+        return await run(lambda: batch(conn._conn))
+
+    async def read(self, batch: Batch[T]) -> T:
+        """Run several reads in one trip (they see one consistent state)."""
+        return await self._trip(batch)
+
+    async def write(self, batch: Batch[T]) -> T:
+        """Run a write transaction in one trip: committed if `batch` returns, rolled back
+        if it raises."""
+
+        def atomically(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = batch(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        async with self._write_lock:
+            return await self._trip(atomically)
+
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
@@ -101,15 +134,20 @@ class Database:
             await self._conn.execute("COMMIT")
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """One write statement in its own transaction; returns lastrowid."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, tuple(params))
-            return cursor.lastrowid or 0
+        """One write statement in its own transaction, in one trip; returns lastrowid."""
+        values = tuple(params)
+        return await self.write(lambda conn: conn.execute(sql, values).lastrowid or 0)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        values = tuple(params)
+        row: aiosqlite.Row | None = await self.read(
+            lambda conn: conn.execute(sql, values).fetchone()
+        )
+        return row
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        values = tuple(params)
+        found: list[aiosqlite.Row] = await self.read(
+            lambda conn: conn.execute(sql, values).fetchall()
+        )
+        return found

@@ -89,6 +89,15 @@ class IdeaService:
                 self.boards.touch(ws.id)
         return Captured(outcome, problems)
 
+    async def command_target(
+        self, chat_id: int, thread_id: int | None
+    ) -> tuple[Workshop | None, bool]:
+        """The workshop /idea in this chat (forum topic) is about, and whether it takes ideas
+        now: during the brainstorm, or after the results (for the next round)."""
+        ws = await self.ctx.store.workshops.latest(chat_id, thread_id)
+        taking = ws is not None and ws.phase in (Phase.BRAINSTORM, Phase.RESULTS)
+        return ws, taking
+
     async def plain_message_target(
         self, chat_id: int, thread_id: int | None, reply_to: int | None
     ) -> Workshop | None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domain import Phase
 from storage import rows
-from storage.db import to_iso, utcnow
+from storage.db import Database, to_iso, utcnow
 from storage.models import AddOutcome, NewIdea, Touchpoint
 from storage.repos.base import Repo
 
@@ -22,7 +27,56 @@ TOUCHPOINT_SELECT = (
 )
 
 
+# How many workshops' lists of ideas are kept in memory for duplicate matching.
+KNOWN_WORKSHOPS = 2_000
+
+
+@dataclass(slots=True)
+class _Known:
+    """A workshop's live ideas as duplicate matching needs them, and its last number."""
+
+    existing: list[tuple[int, str]]  # (id, norm) of the live touchpoints, by number
+    position: int  # numbers are never reused: dropped touchpoints keep theirs
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 class TouchpointRepo(Repo):
+    """Touchpoints. Each workshop's live ideas are kept in memory once read, for matching
+    new ones against; every write here keeps that copy true (this process is the
+    database's only writer)."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._known: OrderedDict[int, _Known] = OrderedDict()
+
+    async def _ideas_of(self, workshop_id: int) -> _Known:
+        known = self._known.get(workshop_id)
+        if known is not None:
+            self._known.move_to_end(workshop_id)
+            return known
+        found = await self._db.fetchall(
+            "SELECT id, norm, dropped, position FROM touchpoints WHERE workshop_id = ? "
+            "ORDER BY position",
+            (workshop_id,),
+        )
+        known = self._known.get(workshop_id)  # read meanwhile by another update
+        if known is None:
+            known = self._known[workshop_id] = _Known(
+                [(r[0], r[1]) for r in found if not r[2]],
+                max((int(r[3]) for r in found), default=0),
+            )
+            while len(self._known) > KNOWN_WORKSHOPS:
+                oldest, idle = next(iter(self._known.items()))
+                if idle.lock.locked():
+                    break
+                del self._known[oldest]
+        return known
+
+    def _forget(self, touchpoint_ids: Sequence[int]) -> None:
+        gone = set(touchpoint_ids)
+        for known in self._known.values():
+            known.existing = [pair for pair in known.existing if pair[0] not in gone]
+
     async def live(self, workshop_id: int) -> list[Touchpoint]:
         """The workshop's live touchpoints (not dropped), by number."""
         return await self._all(
@@ -88,80 +142,107 @@ class TouchpointRepo(Repo):
         unsigned and counted apart from the team's.
         """
         anonymous = anonymous or customer
-        added: list[int] = []
-        plus: list[int] = []
-        over: list[str] = []
-        async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT phase FROM workshops WHERE id = ?", (workshop_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None or row["phase"] not in {p.value for p in phases}:
-                return AddOutcome(workshop_closed=True)
-            if source is not None:
-                cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO processed_messages (chat_id, message_id, "
-                    "workshop_id) VALUES (?, ?, ?)",
-                    (*source, workshop_id),
-                )
-                if cursor.rowcount == 0:
-                    return AddOutcome(already_seen=True)
-            async with conn.execute(
-                "SELECT id, norm, dropped, position FROM touchpoints WHERE workshop_id = ? "
-                "ORDER BY position",
-                (workshop_id,),
-            ) as cursor:
-                every = await cursor.fetchall()
-            existing: list[tuple[int, str]] = [(r[0], r[1]) for r in every if not r[2]]
-            # Numbers are never reused: dropped touchpoints keep theirs.
-            position = max((int(r[3]) for r in every), default=0)
+        phase_values = {p.value for p in phases}
+        known = await self._ideas_of(workshop_id)
+        async with known.lock:  # one message of a workshop at a time: numbers in order
+            # Matching happens here, outside the transaction: other chats write meanwhile.
+            existing = list(known.existing)
+            position = known.position
+            plan: list[tuple[NewIdea, int | None, int]] = []  # idea, duplicate of, number
+            over: list[str] = []
             for idea in ideas:
                 match = matcher(idea.norm, existing)
-                if match is not None:
-                    await conn.execute(
-                        "INSERT OR IGNORE INTO contributions (touchpoint_id, user_id, anonymous, "
-                        "customer) VALUES (?, ?, ?, ?)",
-                        (match, user_id, int(anonymous), int(customer)),
-                    )
-                    if match not in plus and match not in added:
-                        plus.append(match)
-                    continue
-                if len(existing) >= limit:
+                if match is None and len(existing) >= limit:
                     over.append(idea.text)
                     continue
-                position += 1
-                cursor = await conn.execute(
-                    "INSERT INTO touchpoints (workshop_id, text, norm, stage, author_id, "
-                    "source_chat_id, source_message_id, position, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        workshop_id,
-                        idea.text,
-                        idea.norm,
-                        idea.stage.value,
-                        user_id,
-                        source[0] if source else None,
-                        source[1] if source else None,
-                        position,
-                        to_iso(utcnow()),
-                    ),
-                )
-                new_id = cursor.lastrowid or 0
-                await conn.execute(
-                    "INSERT INTO contributions (touchpoint_id, user_id, anonymous, customer) "
-                    "VALUES (?, ?, ?, ?)",
-                    (new_id, user_id, int(anonymous), int(customer)),
-                )
-                existing.append((new_id, idea.norm))
-                added.append(new_id)
-                if shortlist_up_to is not None:
-                    await conn.execute(
-                        "UPDATE touchpoints SET shortlisted = 1 WHERE id = ? AND (SELECT "
-                        "count(*) FROM touchpoints WHERE workshop_id = ? AND shortlisted = 1 "
-                        "AND dropped = 0) < ?",
-                        (new_id, workshop_id, shortlist_up_to),
+                if match is None:
+                    position += 1
+                    existing.append((-position, idea.norm))  # a placeholder id
+                plan.append((idea, match, position))
+            now = to_iso(utcnow())
+
+            def batch(conn: sqlite3.Connection) -> tuple[str, list[int], list[int], list[Any]]:
+                row = conn.execute(
+                    "SELECT phase FROM workshops WHERE id = ?", (workshop_id,)
+                ).fetchone()
+                if row is None or row[0] not in phase_values:
+                    return "closed", [], [], []
+                if source is not None and (
+                    conn.execute(
+                        "INSERT OR IGNORE INTO processed_messages (chat_id, message_id, "
+                        "workshop_id) VALUES (?, ?, ?)",
+                        (*source, workshop_id),
+                    ).rowcount
+                    == 0
+                ):
+                    return "seen", [], [], []
+                added: list[int] = []
+                plus: list[int] = []
+                placeholders: dict[int, int] = {}
+                for idea, match, number in plan:
+                    if match is not None and match < 0:
+                        match = placeholders[match]  # a repeat within the same message
+                    if match is not None:
+                        conn.execute(
+                            "INSERT OR IGNORE INTO contributions (touchpoint_id, user_id, "
+                            "anonymous, customer) VALUES (?, ?, ?, ?)",
+                            (match, user_id, int(anonymous), int(customer)),
+                        )
+                        if match not in plus and match not in added:
+                            plus.append(match)
+                        continue
+                    new_id = (
+                        conn.execute(
+                            "INSERT INTO touchpoints (workshop_id, text, norm, stage, author_id, "
+                            "source_chat_id, source_message_id, position, created_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                workshop_id,
+                                idea.text,
+                                idea.norm,
+                                idea.stage.value,
+                                user_id,
+                                source[0] if source else None,
+                                source[1] if source else None,
+                                number,
+                                now,
+                            ),
+                        ).lastrowid
+                        or 0
                     )
-        by_id = {tp.id: tp for tp in await self.by_ids([*added, *plus])}
+                    placeholders[-number] = new_id
+                    conn.execute(
+                        "INSERT INTO contributions (touchpoint_id, user_id, anonymous, customer) "
+                        "VALUES (?, ?, ?, ?)",
+                        (new_id, user_id, int(anonymous), int(customer)),
+                    )
+                    added.append(new_id)
+                    if shortlist_up_to is not None:
+                        conn.execute(
+                            "UPDATE touchpoints SET shortlisted = 1 WHERE id = ? AND (SELECT "
+                            "count(*) FROM touchpoints WHERE workshop_id = ? AND shortlisted = 1 "
+                            "AND dropped = 0) < ?",
+                            (new_id, workshop_id, shortlist_up_to),
+                        )
+                ids = [*added, *plus]
+                marks = ",".join("?" * len(ids))
+                found = (
+                    conn.execute(
+                        f"{TOUCHPOINT_SELECT} WHERE t.id IN ({marks}) AND t.dropped = 0", ids
+                    ).fetchall()
+                    if ids
+                    else []
+                )
+                return "done", added, plus, found
+
+            status, added, plus, found = await self._db.write(batch)
+            if status == "closed":
+                return AddOutcome(workshop_closed=True)
+            if status == "seen":
+                return AddOutcome(already_seen=True)
+            by_id = {tp.id: tp for tp in map(rows.touchpoint, found)}
+            known.existing.extend((i, by_id[i].norm) for i in added if i in by_id)
+            known.position = max(known.position, position)
         return AddOutcome(
             added=tuple(by_id[i] for i in added if i in by_id),
             plus_ones=tuple(by_id[i] for i in plus if i in by_id),
@@ -169,17 +250,24 @@ class TouchpointRepo(Repo):
         )
 
     async def drop(self, touchpoint_id: int) -> None:
+        self._forget([touchpoint_id])
         await self._db.execute(
             "UPDATE touchpoints SET dropped = 1, shortlisted = 0 WHERE id = ?", (touchpoint_id,)
         )
 
     async def rename(self, touchpoint_id: int, text: str, norm: str) -> None:
+        for known in self._known.values():
+            known.existing = [
+                (tp_id, norm if tp_id == touchpoint_id else other)
+                for tp_id, other in known.existing
+            ]
         await self._db.execute(
             "UPDATE touchpoints SET text = ?, norm = ? WHERE id = ?", (text, norm, touchpoint_id)
         )
 
     async def merge(self, keep_id: int, gone_id: int) -> None:
         """Fold one touchpoint into another, keeping every contributor."""
+        self._forget([gone_id])
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT OR IGNORE INTO contributions (touchpoint_id, user_id, anonymous, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 from storage import rows
@@ -31,8 +32,9 @@ class UserRepo(Repo):
     ) -> None:
         """Remember a user (and, in a group, that they are a member of it)."""
         now = to_iso(utcnow())
-        async with self._db.transaction() as conn:
-            await conn.execute(
+
+        def batch(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "INSERT INTO users (id, username, full_name, language_code, started_bot, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                 "username = excluded.username, full_name = excluded.full_name, "
@@ -42,11 +44,13 @@ class UserRepo(Repo):
                 (user_id, username, full_name, language_code, int(started), now),
             )
             if chat_id is not None:
-                await conn.execute(
+                conn.execute(
                     "INSERT INTO members (chat_id, user_id, last_seen) VALUES (?, ?, ?) "
                     "ON CONFLICT (chat_id, user_id) DO UPDATE SET last_seen = excluded.last_seen",
                     (chat_id, user_id, now),
                 )
+
+        await self._db.write(batch)
 
     async def get(self, user_id: int) -> User | None:
         return await self._one(rows.user, "SELECT * FROM users WHERE id = ?", (user_id,))
