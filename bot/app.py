@@ -27,6 +27,12 @@ from bot import jobs, webhook
 from bot.config import Config, Mode
 from bot.context import AppContext
 from bot.i18n import make_i18n
+from bot.middlewares import (
+    InFlightMiddleware,
+    LocaleMiddleware,
+    MovedChatMiddleware,
+    TrackMiddleware,
+)
 from bot.outbound import RateLimiter
 from bot.scheduler import JobScheduler
 from bot.services.board import Boards
@@ -43,13 +49,9 @@ from bot.services.results import ResultsService
 from bot.services.review import ReviewService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
+from bot.services.wizard import WizardService
+from bot.services.workshops import Workshops
 from handlers import make_routers
-from handlers.middlewares import (
-    InFlightMiddleware,
-    LocaleMiddleware,
-    MovedChatMiddleware,
-    TrackMiddleware,
-)
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -112,7 +114,8 @@ def make_services(ctx: AppContext) -> jobs.Services:
     boards = Boards(ctx, settings)
     renderer = Renderer(ctx.config.render.workers)
     results = ResultsService(ctx, settings, renderer)
-    rating = RatingService(ctx, settings, steering, results)
+    wizard = WizardService(ctx, settings, steering)
+    rating = RatingService(ctx, settings, steering, results, wizard)
     review = ReviewService(ctx, boards, rating)
     brainstorm = BrainstormService(ctx, settings, steering, boards, review, rating)
     followup = FollowUpService(ctx, settings, steering, rating, results, renderer)
@@ -123,6 +126,8 @@ def make_services(ctx: AppContext) -> jobs.Services:
         boards=boards,
         results=results,
         export=ExportService(ctx, results),
+        workshops=Workshops(ctx.store),
+        wizard=wizard,
         rating=rating,
         review=review,
         brainstorm=brainstorm,

@@ -46,3 +46,4 @@ class JobKind(StrEnum):
     RATING_REMIND = "rating_remind"
     DUE_REMINDER = "due_reminder"
     SCHEDULED_ROUND = "scheduled_round"
+    PUBLISH_RESULTS = "publish_results"

@@ -22,6 +22,8 @@ from bot.services.results import ResultsService
 from bot.services.review import ReviewService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
+from bot.services.wizard import WizardService
+from bot.services.workshops import Workshops
 
 BOARD_TICK_SECONDS = 10
 
@@ -36,6 +38,8 @@ class Services:
     boards: Boards
     results: ResultsService
     export: ExportService
+    workshops: Workshops
+    wizard: WizardService
     rating: RatingService
     review: ReviewService
     brainstorm: BrainstormService
@@ -54,6 +58,7 @@ def job_table(services: Services) -> Mapping[JobKind, JobHandler]:
         JobKind.RATING_REMIND: services.rating.remind,
         JobKind.DUE_REMINDER: services.followup.due_reminders,
         JobKind.SCHEDULED_ROUND: services.followup.scheduled_round,
+        JobKind.PUBLISH_RESULTS: services.rating.publish,
     }
 
 

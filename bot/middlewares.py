@@ -15,6 +15,7 @@ from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18nMiddleware
 
 from bot.context import AppContext
+from bot.outbound import Lane, lane
 from bot.services.settings import ChatSettings
 from storage import Storage
 
@@ -138,7 +139,8 @@ class InFlightMiddleware(BaseMiddleware):
         began = time.perf_counter()
         result: Any = UNHANDLED
         try:
-            result = await handler(event, data)
+            with lane(Lane.REPLY):  # what a handler sends answers a person: it goes first
+                result = await handler(event, data)
             return result
         finally:
             self._count -= 1

@@ -13,6 +13,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain import JobKind
+from bot.outbound import Lane, lane
 from storage.db import utcnow
 from storage.repos import JobRepo
 
@@ -40,6 +41,7 @@ class JobScheduler:
         self._handlers: dict[JobKind, JobHandler] = {}
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[None]] = set()
+        self._started: set[asyncio.Task[None]] = set()
 
     def register(self, kind: JobKind, handler: JobHandler) -> None:
         self._handlers[kind] = handler
@@ -85,9 +87,27 @@ class JobScheduler:
 
     async def cancel(self, keys: Sequence[str]) -> None:
         await self._jobs.cancel_for(keys)
+        self.forget(keys)
+
+    def forget(self, keys: Sequence[str]) -> None:
+        """Drop the timers of jobs whose rows a transaction of the caller removed."""
         for key in keys:
             if self._scheduler.get_job(key) is not None:
                 self._scheduler.remove_job(key)
+
+    def run_stored(self, kind: JobKind, ref_id: int, suffix: str = "") -> None:
+        """Run a job that the caller's transaction stored as due now, in a task of its own
+        (the caller does not wait for it; shutdown lets it finish; a crash before it is done
+        leaves it pending, so it runs at the next start-up)."""
+        key = job_key(kind, ref_id, suffix)
+        task = asyncio.ensure_future(self._run(key, kind, ref_id))
+        self._started.add(task)
+        task.add_done_callback(self._started.discard)
+
+    async def idle(self) -> None:
+        """Wait until the jobs started with `run_stored` are done (tests, shutdown)."""
+        while self._started or self._running:
+            await asyncio.wait(self._started | self._running)
 
     def _arm(self, key: str, kind: JobKind, ref_id: int, run_at: datetime) -> None:
         if not self._scheduler.running:
@@ -127,7 +147,8 @@ class JobScheduler:
             log.error("no handler for job %s", key)
             return
         try:
-            await handler(ref_id)
+            with lane(Lane.POST):  # whoever armed it, a job's messages are the bot's own
+                await handler(ref_id)
         except Exception:
             # The job stays pending: retried shortly, and at the next start-up.
             log.exception("job %s failed; retrying in %s s", key, RETRY_SECONDS)

@@ -97,7 +97,9 @@ class Round:
     results_shown: bool
     members: int | None = None
     close_offer_message_id: int | None = None
-    results_message_id: int | None = None
+    results_message_id: int | None = None  # the wheel
+    report_message_id: int | None = None  # the ranking and plan
+    published: bool = False  # every step of the publication is done
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,22 @@ class Rater:
     started_at: datetime
     finished_at: datetime | None
     source: str = "team"
+
+
+# A rater's answers: (touchpoint id, criterion) -> value (None = skipped).
+Answers = dict[tuple[int, Criterion], int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RaterState:
+    """Everything a tap in the wizard needs, read together: the round, its workshop and
+    spokes, the rater (None: not in this round) and their answers so far."""
+
+    round: Round
+    workshop: Workshop
+    items: tuple[RoundItem, ...]
+    rater: Rater | None
+    answers: Answers
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,8 @@ def round_(row: Row) -> Round:
         members=row["members"],
         close_offer_message_id=row["close_offer_message_id"],
         results_message_id=row["results_message_id"],
+        report_message_id=row["report_message_id"],
+        published=bool(row["published"]),
     )
 
 

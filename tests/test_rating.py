@@ -187,6 +187,7 @@ async def test_a_closed_round_refuses_taps(team: Team) -> None:
     _, rnd = await team.open_round()
     wizard = await team.open_wizard(team.bob, rnd)
     await team.rating.close(rnd.id, show_anyway=True)
+    await team.h.settle()
     await team.tap(team.bob, wizard, rnd, RateOp.VALUE, 0, 3)
     assert "closed" in (team.last_answer().text or "")
     assert await team.h.ctx.store.rounds.ratings(rnd.id) == []
@@ -196,6 +197,7 @@ async def test_too_few_raters_ask_the_facilitator(team: Team) -> None:
     ws, rnd = await team.open_round()
     await team.rate_everything(team.bob, rnd, [6] * 9)
     await team.rating.deadline(rnd.id)
+    await team.h.settle()
     question = team.h.session.sent(team.chat.id)[-1]
     assert "Only 1 of the 3 people needed" in question.text
     still = await team.h.ctx.store.rounds.get(rnd.id)
@@ -306,6 +308,7 @@ async def test_closing_tidies_every_wizard_and_links_the_results(team: Team) -> 
     carol_wizard = await team.open_wizard(team.carol, rnd)
     await team.tap(team.carol, carol_wizard, rnd, RateOp.VALUE, 0, 3)  # carol is mid-way
     await team.rating.close(rnd.id, show_anyway=True)
+    await team.h.settle()
     closed = await team.h.ctx.store.rounds.get(rnd.id)
     assert closed is not None and closed.results_message_id is not None
     link = f"https://t.me/c/{str(team.chat.id)[4:]}/{closed.results_message_id}"

@@ -263,8 +263,15 @@ class Harness:
         return msg
 
     async def feed(self, update: Update) -> None:
+        """Handle one update, and wait for the work it started in the background (results
+        being published) as a person would wait for the messages."""
         self.updates.append(update)
         await self.dp.feed_update(self.bot, update)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait until the jobs started in the background are done."""
+        await self.ctx.scheduler.idle()
 
     async def click(self, user: User, msg: Message, data: str) -> None:
         await self.feed(callback_update(user, msg, data))

@@ -90,7 +90,7 @@ class CustomerService:
         if ws.phase is Phase.RATING:
             rnd = await self.rating.open_round_of(ws)
             if rnd is not None:
-                await self.rating.start_wizard(rnd, ws, user.id, CUSTOMER)
+                await self.rating.wizard.start_wizard(rnd, ws, user.id, CUSTOMER)
                 return None
         deadline = None
         if ws.phase is Phase.BRAINSTORM and ws.deadline is not None:

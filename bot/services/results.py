@@ -11,7 +11,6 @@ from bot.context import AppContext
 from bot.core.plan import Choice, Entry, build_plan
 from bot.core.playbook import load_playbook
 from bot.core.scoring import Answer, RoundScore, score_round
-from bot.core.text import chunk_lines
 from bot.domain import RoundStatus
 from bot.services.render import Renderer
 from bot.services.settings import ChatSettings
@@ -96,18 +95,23 @@ class ResultsService:
         ]
         return await self.compute(closed[-1]) if closed else None
 
-    async def publish(self, round_id: int) -> None:
-        """A round closed: write the plan, then show everything to the group."""
-        rnd = await self.ctx.store.rounds.get(round_id)
-        if rnd is None:
-            return
-        results = await self.compute(rnd)
-        choices = await self.ctx.store.plans.choices(results.ws.id)
-        await self.ctx.store.plans.replace(
-            results.ws.id, rnd.id, self.plan_entries(results, choices)
-        )
-        message_id = await self.post(results)
-        await self.ctx.store.rounds.set_results_message(rnd.id, message_id)
+    async def publish(self, rnd: Round) -> Round:
+        """A round closed: write the plan, post the wheel, then the ranking and plan, each
+        step marked once done (a step already marked is not repeated); the round as it is
+        after."""
+        store = self.ctx.store
+        results: Results | None = None
+        if rnd.results_message_id is None:
+            results = await self.compute(rnd)
+            choices = await store.plans.choices(results.ws.id)
+            await store.plans.replace(results.ws.id, rnd.id, self.plan_entries(results, choices))
+            wheel = await self.post_wheel(results)
+            await store.rounds.set_results_message(rnd.id, wheel)
+        if rnd.report_message_id is None:
+            results = results or await self.compute(rnd)
+            report = await self.post_report(results)
+            await store.rounds.set_report_message(rnd.id, report)
+        return await store.rounds.get(rnd.id) or rnd
 
     def plan_entries(self, results: Results, choices: Mapping[int, Choice]) -> list[Entry]:
         """Every rated spoke, weakest first, with its action; the short plan flagged."""
@@ -140,20 +144,34 @@ class ResultsService:
         )
 
     async def post(self, results: Results) -> int:
-        """The wheel, the ranking and the plan, in the workshop's language; the wheel's
-        message id."""
+        """The wheel, then the ranking and the plan; the wheel's message id."""
+        wheel = await self.post_wheel(results)
+        await self.post_report(results)
+        return wheel
+
+    async def post_wheel(self, results: Results) -> int:
+        """The wheel with its caption, in the workshop's language; its message id."""
+        ws = results.ws
+        with self.ctx.speaking(ws.locale):
+            text = caption(results)
+        png = await self.wheel_png(results)
+        wheel = await self.ctx.bot.send_photo(
+            ws.chat_id,
+            BufferedInputFile(png, "wheel.png"),
+            caption=text,
+            message_thread_id=ws.thread_id,
+        )
+        return wheel.message_id
+
+    async def post_report(self, results: Results) -> int:
+        """The ranking and the plan as one message (more only past Telegram's limit), the
+        plan's buttons under it; the (last) message's id."""
         ws = results.ws
         plan = await self.ctx.store.plans.for_round(results.rnd.id)
         with self.ctx.speaking(ws.locale):
-            text = caption(results)
             ranking = table_lines(results)
             lines, keyboard = await self.plan_message(ws, plan)
-        png = await self.wheel_png(results)
-        thread = ws.thread_id
-        wheel = await self.ctx.bot.send_photo(
-            ws.chat_id, BufferedInputFile(png, "wheel.png"), caption=text, message_thread_id=thread
+        sent = await send_chunks(
+            self.ctx.bot, ws.chat_id, [*ranking, "", *lines], keyboard, ws.thread_id
         )
-        for chunk in chunk_lines(ranking):
-            await self.ctx.bot.send_message(ws.chat_id, chunk, message_thread_id=thread)
-        await send_chunks(self.ctx.bot, ws.chat_id, lines, keyboard, thread)
-        return wheel.message_id
+        return sent.message_id

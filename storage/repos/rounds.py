@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from bot.core.scoring import TEAM
 from bot.domain import Criterion, Phase, RoundStatus
 from storage import rows
 from storage.db import Database, to_iso, utcnow
-from storage.models import Rater, Rating, Round, RoundItem
+from storage.models import Answers, Rater, RaterState, Rating, Round, RoundItem
 from storage.repos.base import Repo
-from storage.repos.workshops import change_phase
+from storage.repos.workshops import change_phase, phase_change
 
 CACHED_ROUNDS = 5_000
+ITEMS_SQL = (
+    "SELECT ri.position, ri.touchpoint_id, t.position AS number, t.text, t.stage "
+    "FROM round_items ri JOIN touchpoints t ON t.id = ri.touchpoint_id "
+    "WHERE ri.round_id = ? ORDER BY ri.position"
+)
+ANSWERS_SQL = (
+    "SELECT touchpoint_id, criterion, value FROM ratings WHERE round_id = ? AND rater_id = ?"
+)
 
 
 class RoundRepo(Repo):
@@ -138,15 +148,26 @@ class RoundRepo(Repo):
             "UPDATE rounds SET deadline = ? WHERE id = ?", (to_iso(deadline), round_id)
         )
 
-    async def close(self, round_id: int, *, show_anyway: bool = False) -> bool:
-        """Close an open round (False when it was closed already) and show the results."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+    async def close(
+        self,
+        round_id: int,
+        *,
+        show_anyway: bool = False,
+        publish: tuple[str, str] | None = None,
+        drop_jobs: Sequence[str] = (),
+    ) -> bool:
+        """Close an open round (False when it was closed already) and show the results; in
+        the same transaction, store the job that publishes them (`publish`: its key and
+        kind, due now) and drop the round's timers (`drop_jobs`)."""
+        now = to_iso(utcnow())
+
+        def batch(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
                 "UPDATE rounds SET status = ?, closed_at = ?, results_shown = ? "
                 "WHERE id = ? AND status = ?",
                 (
                     RoundStatus.CLOSED.value,
-                    to_iso(utcnow()),
+                    now,
                     int(show_anyway),
                     round_id,
                     RoundStatus.OPEN.value,
@@ -154,13 +175,31 @@ class RoundRepo(Repo):
             )
             if cursor.rowcount == 0:
                 return False
-            async with conn.execute(
+            row = conn.execute(
                 "SELECT workshop_id FROM rounds WHERE id = ?", (round_id,)
-            ) as owner:
-                row = await owner.fetchone()
+            ).fetchone()
             if row is not None:
-                await change_phase(conn, row[0], Phase.RESULTS, expected=[Phase.RATING])
+                conn.execute(*phase_change(row[0], Phase.RESULTS, expected=[Phase.RATING]))
+            conn.executemany(
+                "DELETE FROM jobs WHERE key = ? AND done_at IS NULL", [(k,) for k in drop_jobs]
+            )
+            if publish is not None:
+                conn.execute(
+                    "INSERT INTO jobs (key, kind, ref_id, run_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at, done_at = NULL",
+                    (publish[0], publish[1], round_id, now),
+                )
             return True
+
+        return await self._db.write(batch)
+
+    async def set_report_message(self, round_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE rounds SET report_message_id = ? WHERE id = ?", (message_id, round_id)
+        )
+
+    async def set_published(self, round_id: int) -> None:
+        await self._db.execute("UPDATE rounds SET published = 1 WHERE id = ?", (round_id,))
 
     async def show_results(self, round_id: int) -> None:
         await self._db.execute("UPDATE rounds SET results_shown = 1 WHERE id = ?", (round_id,))
@@ -171,17 +210,49 @@ class RoundRepo(Repo):
         cached = self._items.get(round_id)
         if cached is not None:
             return list(cached)
-        found = await self._all(
-            rows.round_item,
-            "SELECT ri.position, ri.touchpoint_id, t.position AS number, t.text, t.stage "
-            "FROM round_items ri JOIN touchpoints t ON t.id = ri.touchpoint_id "
-            "WHERE ri.round_id = ? ORDER BY ri.position",
-            (round_id,),
-        )
+        found = await self._all(rows.round_item, ITEMS_SQL, (round_id,))
+        return list(self._keep_items(round_id, found))
+
+    def _keep_items(self, round_id: int, found: Sequence[RoundItem]) -> tuple[RoundItem, ...]:
         if len(self._items) >= CACHED_ROUNDS:
             self._items.clear()
-        self._items[round_id] = tuple(found)
-        return found
+        kept = self._items[round_id] = tuple(found)
+        return kept
+
+    async def rater_state(self, round_id: int, user_id: int) -> RaterState | None:
+        """The round, its workshop and spokes, this rater and their answers, in one trip
+        (None when there is no such round)."""
+        cached = self._items.get(round_id)
+
+        def batch(conn: sqlite3.Connection) -> tuple[Any, ...] | None:
+            rnd = conn.execute("SELECT * FROM rounds WHERE id = ?", (round_id,)).fetchone()
+            if rnd is None:
+                return None
+            return (
+                rnd,
+                conn.execute(
+                    "SELECT * FROM workshops WHERE id = ?", (rnd["workshop_id"],)
+                ).fetchone(),
+                conn.execute(
+                    "SELECT * FROM raters WHERE round_id = ? AND user_id = ?", (round_id, user_id)
+                ).fetchone(),
+                conn.execute(ANSWERS_SQL, (round_id, user_id)).fetchall(),
+                None if cached is not None else conn.execute(ITEMS_SQL, (round_id,)).fetchall(),
+            )
+
+        found = await self._db.read(batch)
+        if found is None or found[1] is None:
+            return None
+        rnd, ws, rater, answers, items = found
+        return RaterState(
+            round=rows.round_(rnd),
+            workshop=rows.workshop(ws),
+            items=cached
+            if cached is not None
+            else self._keep_items(round_id, [rows.round_item(r) for r in items]),
+            rater=None if rater is None else rows.rater(rater),
+            answers=_answers(answers),
+        )
 
     async def start_rater(self, round_id: int, user_id: int, source: str = TEAM) -> Rater:
         await self._db.execute(
@@ -233,37 +304,34 @@ class RoundRepo(Repo):
         """Store one answer (None = skipped), overwriting; False when the round is closed.
 
         One statement: the row is written only while the round is open."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+        params = (
+            round_id,
+            touchpoint_id,
+            rater_id,
+            criterion.value,
+            value,
+            source,
+            to_iso(utcnow()),
+            round_id,
+            RoundStatus.OPEN.value,
+        )
+
+        def batch(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
                 "INSERT INTO ratings (round_id, touchpoint_id, rater_id, criterion, value, "
                 "source, updated_at) SELECT ?, ?, ?, ?, ?, ?, ? "
                 "WHERE EXISTS (SELECT 1 FROM rounds WHERE id = ? AND status = ?) "
                 "ON CONFLICT (round_id, touchpoint_id, rater_id, criterion) DO UPDATE SET "
                 "value = excluded.value, updated_at = excluded.updated_at",
-                (
-                    round_id,
-                    touchpoint_id,
-                    rater_id,
-                    criterion.value,
-                    value,
-                    source,
-                    to_iso(utcnow()),
-                    round_id,
-                    RoundStatus.OPEN.value,
-                ),
+                params,
             )
             return cursor.rowcount > 0
 
-    async def answers(
-        self, round_id: int, rater_id: int
-    ) -> dict[tuple[int, Criterion], int | None]:
+        return await self._db.write(batch)
+
+    async def answers(self, round_id: int, rater_id: int) -> Answers:
         """This rater's answers: (touchpoint id, criterion) -> value (None = skipped)."""
-        found = await self._db.fetchall(
-            "SELECT touchpoint_id, criterion, value FROM ratings "
-            "WHERE round_id = ? AND rater_id = ?",
-            (round_id, rater_id),
-        )
-        return {(row[0], Criterion(row[1])): row[2] for row in found}
+        return _answers(await self._db.fetchall(ANSWERS_SQL, (round_id, rater_id)))
 
     async def ratings(self, round_id: int) -> list[Rating]:
         return await self._all(
@@ -280,3 +348,7 @@ class RoundRepo(Repo):
             "AND value IS NOT NULL AND source = ?",
             (round_id, TEAM),
         )
+
+
+def _answers(found: Sequence[sqlite3.Row]) -> Answers:
+    return {(row[0], Criterion(row[1])): row[2] for row in found}

@@ -142,6 +142,23 @@ class WorkshopRepo(Repo):
         )
 
 
+def phase_change(
+    workshop_id: int, phase: Phase, *, expected: Sequence[Phase] = (), ended: bool = False
+) -> tuple[str, list[Any]]:
+    """The statement of a workshop's phase change (see `change_phase`)."""
+    sql = "UPDATE workshops SET phase = ?"
+    params: list[Any] = [phase.value]
+    if ended:
+        sql += ", ended_at = ?"
+        params.append(to_iso(utcnow()))
+    sql += " WHERE id = ?"
+    params.append(workshop_id)
+    if expected:
+        sql += f" AND phase IN ({','.join('?' * len(expected))})"
+        params.extend(p.value for p in expected)
+    return sql, params
+
+
 async def change_phase(
     conn: aiosqlite.Connection,
     workshop_id: int,
@@ -155,15 +172,5 @@ async def change_phase(
     With `expected`, only from one of those phases; `ended` stamps the end of the
     brainstorm or workshop. False when nothing moved.
     """
-    sql = "UPDATE workshops SET phase = ?"
-    params: list[Any] = [phase.value]
-    if ended:
-        sql += ", ended_at = ?"
-        params.append(to_iso(utcnow()))
-    sql += " WHERE id = ?"
-    params.append(workshop_id)
-    if expected:
-        sql += f" AND phase IN ({','.join('?' * len(expected))})"
-        params.extend(p.value for p in expected)
-    cursor = await conn.execute(sql, params)
+    cursor = await conn.execute(*phase_change(workshop_id, phase, expected=expected, ended=ended))
     return cursor.rowcount > 0
