@@ -9,9 +9,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.customers import CUSTOMER_PREFIX, CustomerService
 from bot.services.steering import Steering, sender_id, topic_of
+from bot.services.workshops import Workshops
 from bot.views import customers as views
 from bot.views.common import LINK_INVALID, NOT_ALLOWED
-from storage import Storage
 
 OFF_WORDS = frozenset({"off", "stop", "выкл", "стоп", "uit"})
 
@@ -21,10 +21,10 @@ async def customers_command(
     command: CommandObject,
     customers: CustomerService,
     steering: Steering,
-    store: Storage,
+    workshops: Workshops,
 ) -> None:
     """/customers: a new survey link to the facilitator in private; /customers off: revoke."""
-    ws = await store.workshops.latest(message.chat.id, topic_of(message))
+    ws = await workshops.latest(message.chat.id, topic_of(message))
     if ws is None:
         await message.reply(_(views.NO_WORKSHOP))
         return

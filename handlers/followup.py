@@ -11,9 +11,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.core.schedule import DueError, ScheduleError, parse_due, parse_schedule
 from bot.services.followup import FollowUpService
+from bot.services.plan_items import is_number, item_numbered, may_edit_or_say
 from bot.views import followup as views
 from bot.views.common import NO_RESULTS, show_date, user_label
-from handlers.plan_items import is_number, item_numbered, may_edit_or_say
 
 
 async def assign(message: Message, command: CommandObject, followup: FollowUpService) -> None:

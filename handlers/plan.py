@@ -10,12 +10,12 @@ from aiogram.utils.i18n import gettext as _
 from bot.core.playbook import load_playbook
 from bot.core.text import TELEGRAM_TEXT_LIMIT
 from bot.services.followup import FollowUpService
+from bot.services.plan_items import item_numbered, may_edit_or_say
 from bot.services.steering import topic_of
 from bot.services.telegram import edit_text, send_chunks
 from bot.views import plan as views
 from bot.views.callbacks import PlanAction, PlanOp
 from bot.views.common import EARLIER_STEP, NOT_ALLOWED
-from handlers.plan_items import item_numbered, may_edit_or_say
 
 MAX_ACTION = 500
 

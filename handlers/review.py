@@ -16,15 +16,15 @@ from bot.domain import Phase
 from bot.services.rating import RatingService
 from bot.services.review import ReviewService
 from bot.services.steering import Steering, sender_id, topic_of
+from bot.services.workshops import Workshops
 from bot.views.callbacks import ReviewAction, ReviewOp
 from bot.views.common import EARLIER_STEP, NOT_ALLOWED, UNREADABLE_DURATION
-from storage import Storage
 from storage.models import Touchpoint, Workshop
 
 
-async def show_list(message: Message, review: ReviewService, store: Storage) -> None:
+async def show_list(message: Message, review: ReviewService, workshops: Workshops) -> None:
     """/list: the current touchpoints of this chat's workshop."""
-    ws = await store.workshops.latest(message.chat.id, topic_of(message))
+    ws = await workshops.latest(message.chat.id, topic_of(message))
     if ws is None:
         await message.reply(_("No workshop here yet. Start one with /brainstorm."))
         return
@@ -153,12 +153,12 @@ async def review_button(
     review: ReviewService,
     rating: RatingService,
     steering: Steering,
-    store: Storage,
+    workshops: Workshops,
 ) -> None:
     """Shortlist & rate, Edit list, and the shortlist keyboard: facilitator only."""
-    ws = await store.workshops.get(callback_data.ws)
     chat_id = query.message.chat.id if query.message else None
-    if ws is None or ws.chat_id != chat_id or ws.phase is not Phase.REVIEW:
+    ws = await workshops.of_button(callback_data.ws, chat_id)
+    if ws is None or ws.phase is not Phase.REVIEW:
         await query.answer(_(EARLIER_STEP), show_alert=True)
         return
     if not await steering.may_steer(ws, query.from_user.id):
@@ -201,10 +201,10 @@ async def rate_command(
     review: ReviewService,
     rating: RatingService,
     steering: Steering,
-    store: Storage,
+    workshops: Workshops,
 ) -> None:
     """/rate [duration]: open a round (shortlisting first when the list is long)."""
-    ws = await store.workshops.latest(message.chat.id, topic_of(message))
+    ws = await workshops.latest(message.chat.id, topic_of(message))
     if ws is None or ws.phase is Phase.BRAINSTORM:
         await message.reply(
             _(

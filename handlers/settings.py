@@ -15,7 +15,6 @@ from bot.services.steering import Steering, sender_id
 from bot.services.telegram import edit_text
 from bot.views import settings as views
 from bot.views.callbacks import SettingsAction
-from storage import Storage
 
 
 async def _menu(
@@ -65,7 +64,6 @@ async def settings_button(
     bot: Bot,
     settings: ChatSettings,
     steering: Steering,
-    store: Storage,
 ) -> None:
     """A tap in the menu: only chat admins; values are checked like typed ones. In private,
     only the user's own language."""
@@ -74,7 +72,7 @@ async def settings_button(
         await query.answer(_(views.ADMINS_ONLY), show_alert=True)
         return
     if message.chat.type == "private":
-        await _own_language(query, message, callback_data, bot, store)
+        await _own_language(query, message, callback_data, bot, settings)
         return
     chat_id = message.chat.id
     if not await steering.is_admin(chat_id, query.from_user.id):
@@ -99,19 +97,21 @@ async def settings_button(
 
 
 async def _own_language(
-    query: CallbackQuery, message: Message, data: SettingsAction, bot: Bot, store: Storage
+    query: CallbackQuery, message: Message, data: SettingsAction, bot: Bot, settings: ChatSettings
 ) -> None:
     if data.k != "lang" or data.v not in SUPPORTED_LOCALES:
         await query.answer(views.problem("lang"), show_alert=True)
         return
-    await store.users.choose_locale(query.from_user.id, data.v)
+    await settings.choose_own_locale(query.from_user.id, data.v)
     with get_i18n().use_locale(data.v):
         await query.answer(_(views.LANGUAGE_SAVED))
         text, markup = views.own_language(data.v)
     await edit_text(bot, message.chat.id, message.message_id, text, markup)
 
 
-async def settings_private(message: Message, command: CommandObject, store: Storage) -> None:
+async def settings_private(
+    message: Message, command: CommandObject, settings: ChatSettings
+) -> None:
     """/settings in private: the user's own language for the bot's private messages;
     /settings lang nl sets it directly."""
     user = message.from_user
@@ -127,7 +127,7 @@ async def settings_private(message: Message, command: CommandObject, store: Stor
             await message.answer(_(views.GROUP_SETTINGS))
             return
         chosen = str(change.value)
-        await store.users.choose_locale(user.id, chosen)
+        await settings.choose_own_locale(user.id, chosen)
     with get_i18n().use_locale(chosen):
         text, markup = views.own_language(chosen)
         if command.args:

@@ -7,26 +7,18 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.rating import RatingService
+from bot.services.wizard import WizardService
 from bot.views.common import LINK_INVALID, STALE_BUTTON
 from bot.views.start import group_hello, help_text, welcome
-from storage import Storage
 
 
-async def start_private(
-    message: Message, command: CommandObject, rating: RatingService, store: Storage
-) -> None:
+async def start_private(message: Message, command: CommandObject, wizard: WizardService) -> None:
     """A private /start: remember that we may write to this user, then explain."""
-    user = message.from_user
-    if user is not None:
-        await store.users.seen(
-            user.id, user.username, user.full_name, user.language_code, started=True
-        )
+    rounds = await wizard.welcome(message.from_user) if message.from_user else []
     if command.args:
         await message.answer(_(LINK_INVALID))
         return
-    rounds = await store.rounds.open_for_member(user.id) if user else []
-    text, markup = welcome([(rnd, label, rating.rate_url(rnd)) for rnd, label in rounds])
+    text, markup = welcome(rounds)
     await message.answer(text, reply_markup=markup)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -17,11 +17,10 @@ from bot.domain import Phase
 from bot.services.brainstorm import BrainstormService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering, sender_id, topic_of
+from bot.services.workshops import Workshops
 from bot.views.brainstorm import EXTEND_BUTTON_MINUTES, cancel_confirm_markup, extended_button
 from bot.views.callbacks import BoardAction, BoardOp
 from bot.views.common import GROUP_ONLY, NOT_ALLOWED, duration_problem
-from storage import Storage
-from storage.db import utcnow
 from storage.models import Round, Workshop
 
 DEFAULT_EXTENSION = timedelta(minutes=5)
@@ -54,7 +53,7 @@ async def start_brainstorm(
     brainstorm: BrainstormService,
     steering: Steering,
     settings: ChatSettings,
-    store: Storage,
+    workshops: Workshops,
     config: Config,
 ) -> None:
     """/brainstorm [duration] [topic] in a group."""
@@ -70,7 +69,7 @@ async def start_brainstorm(
         await message.reply(duration_problem(exc.code))
         return
     thread = topic_of(message)
-    active = await store.workshops.active(chat_id, thread)
+    active = await workshops.active(chat_id, thread)
     if active is not None:
         await message.reply(
             _(
@@ -116,7 +115,9 @@ async def extend_phase(
         return
     deadline = await brainstorm.extend_phase(ws, rnd, extra)
     await message.reply(
-        _("⏰ Extended: {left} left.").format(left=format_left(deadline - utcnow(), ws.locale))
+        _("⏰ Extended: {left} left.").format(
+            left=format_left(deadline - datetime.now(UTC), ws.locale)
+        )
     )
 
 
@@ -129,9 +130,9 @@ async def finish_phase(
         await brainstorm.finish_phase(*running)
 
 
-async def cancel_workshop(message: Message, steering: Steering, store: Storage) -> None:
+async def cancel_workshop(message: Message, steering: Steering, workshops: Workshops) -> None:
     """/cancel: ask before abandoning the workshop."""
-    ws = await store.workshops.active(message.chat.id, topic_of(message))
+    ws = await workshops.active(message.chat.id, topic_of(message))
     if ws is None:
         await message.reply(_("There is no workshop to cancel here."))
         return
@@ -149,12 +150,12 @@ async def board_button(
     callback_data: BoardAction,
     brainstorm: BrainstormService,
     steering: Steering,
-    store: Storage,
+    workshops: Workshops,
 ) -> None:
     """+5 min, Finish now, Cancel (and its confirmation), for the facilitator only."""
-    ws = await store.workshops.get(callback_data.ws)
     chat_id = query.message.chat.id if query.message else None
-    if ws is None or ws.chat_id != chat_id or not ws.phase.active:
+    ws = await workshops.of_button(callback_data.ws, chat_id)
+    if ws is None or not ws.phase.active:
         await query.answer(_("This button belongs to a workshop that is over."), show_alert=True)
         return
     if not await steering.may_steer(ws, query.from_user.id):
@@ -166,8 +167,8 @@ async def board_button(
         return
     on_board = query.message is not None and query.message.message_id == ws.board_message_id
     if op is BoardOp.EXTEND:
-        await brainstorm.extend(ws, timedelta(minutes=EXTEND_BUTTON_MINUTES))
         await query.answer(extended_button())
+        await brainstorm.extend(ws, timedelta(minutes=EXTEND_BUTTON_MINUTES))
     elif op is BoardOp.FINISH:
         await query.answer()
         await brainstorm.finish(ws.id)

@@ -56,6 +56,10 @@ class ChatSettings:
         else:
             await self._store.chats.update_settings(chat_id, **{change.name: change.value})
 
+    async def choose_own_locale(self, user_id: int, locale: str) -> None:
+        """A user's own language for the bot's private messages (/settings in private)."""
+        await self._store.users.choose_locale(user_id, locale)
+
     async def zone(self, chat_id: int) -> str:
         """The IANA time zone times are shown in."""
         return (await self.of(chat_id)).timezone
