@@ -128,7 +128,7 @@ async def run_bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunBot]:
             f"token = {_toml(BOT_TOKEN)}",
             f"api_server = {_toml(f'http://127.0.0.1:{tg.port}')}",
             f"mode = {_toml(mode)}",
-            f"group_window_seconds = {_toml(E2E_GROUP_WINDOW)}",
+            f"group_window_seconds = {_toml(tg.group_window)}",
             "[storage]",
             f"path = {_toml(str(tmp_path / 'bot.sqlite3'))}",
             "[workshop]",

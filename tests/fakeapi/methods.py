@@ -39,6 +39,9 @@ class FakeBotApi:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[tuple[str, int, str]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
+        # When each callback query was handed to the bot and when the bot answered it.
+        self.callback_pushed_at: dict[str, float] = {}
+        self.callback_answered_at: dict[str, float] = {}
         self.commands: list[dict[str, Any]] = []
         self.webhook: tuple[str, str | None] | None = None  # url, secret token
         self.webhook_sets = 0
@@ -262,6 +265,7 @@ class FakeBotApi:
             "text": params.get("text"),
             "show_alert": bool(params.get("show_alert")),
         }
+        self.callback_answered_at[query_id] = self.clock()
         return True
 
     async def _api_setMessageReaction(

@@ -167,6 +167,7 @@ class FakeTelegram(FakeBotApi):
     async def push_callback(self, user: FakeUser, message: Sent, data: str) -> str:
         """Hand the bot a callback query without waiting for its answer; its id."""
         query_id = str(next(self._callback_ids))
+        self.callback_pushed_at[query_id] = self.clock()
         raw = dict(message.raw)
         raw["text"] = message.html or message.text
         if message.markup:
