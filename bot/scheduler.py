@@ -42,6 +42,7 @@ class JobScheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[None]] = set()
         self._started: set[asyncio.Task[None]] = set()
+        self._finished: dict[str, asyncio.Event] = {}  # jobs someone waits for
 
     def register(self, kind: JobKind, handler: JobHandler) -> None:
         self._handlers[kind] = handler
@@ -104,6 +105,14 @@ class JobScheduler:
         self._started.add(task)
         task.add_done_callback(self._started.discard)
 
+    async def done(self, key: str) -> None:
+        """Wait until the job under `key` has run and is marked done (tests)."""
+        event = self._finished.setdefault(key, asyncio.Event())
+        if await self._jobs.get(key) is not None:
+            await event.wait()
+        else:
+            self._finished.pop(key, None)
+
     async def idle(self) -> None:
         """Wait until the jobs started with `run_stored` are done (tests, shutdown)."""
         while self._started or self._running:
@@ -155,3 +164,6 @@ class JobScheduler:
             self._arm(key, kind, ref_id, utcnow() + timedelta(seconds=RETRY_SECONDS))
             return
         await self._jobs.finish(key, job.run_at)
+        waiting = self._finished.pop(key, None)
+        if waiting is not None:
+            waiting.set()
