@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -20,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The fake and the bot agree on a 10-second "minute" for a group's 20 messages: the same
 # pacing, 429s and retries as against Telegram, six times faster.
 E2E_GROUP_WINDOW = 10.0
+# A bot process starts in about a second; four test workers on a loaded two-core machine
+# have been seen to need most of a minute.
+START_TIMEOUT = 90.0
 
 
 @pytest.fixture
@@ -72,11 +76,13 @@ class BotProcess:
                 stdout=log,
                 stderr=log,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                # Its own process group: its render worker and resource tracker go with it.
+                start_new_session=True,
             )
         try:
             await self.fake.wait_for(
                 lambda: self.fake.polls > polls or self.fake.webhook_sets > hooks,
-                30,
+                START_TIMEOUT,
                 "the bot to poll or set its webhook",
             )
         except AssertionError:
@@ -93,8 +99,17 @@ class BotProcess:
         self.proc = None
         return code
 
+    def kill_all(self) -> None:
+        """Whatever happened: the bot and every process it started are gone."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
     async def restart(self) -> None:
-        """SIGKILL the bot (no chance to clean up) and start it again."""
+        """SIGKILL the bot (no chance to clean up) and start it again; its helpers die with
+        it, as a supervisor that kills the whole service would kill them."""
+        self.kill_all()
         await self.stop(signal.SIGKILL)
         await self.start()
 
@@ -143,13 +158,17 @@ async def run_bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[RunBot]:
         path = tmp_path / "config.toml"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         process = BotProcess(path, tmp_path / "bot.log", tg)
+        started.append(process)  # before it starts: a bot that never polls is still stopped
         await process.start()
-        started.append(process)
         return process
 
-    yield launch
-    for process in started:
-        if process.proc is not None:
-            code = await process.stop()
-            assert code == 0, f"bot exited with {code}:\n{process.log()}"
-            assert "Traceback" not in process.log(), process.log()
+    try:
+        yield launch
+        for process in started:
+            if process.proc is not None:
+                code = await process.stop()
+                assert code == 0, f"bot exited with {code}:\n{process.log()}"
+                assert "Traceback" not in process.log(), process.log()
+    finally:
+        for process in started:
+            process.kill_all()

@@ -102,6 +102,11 @@ class ChatRepo(Repo):
             )
             await conn.execute("DELETE FROM schedules WHERE chat_id = ?", (old_id,))
             await conn.execute(
+                "UPDATE OR IGNORE channel_corrections SET chat_id = ? WHERE chat_id = ?",
+                (new_id, old_id),
+            )
+            await conn.execute("DELETE FROM channel_corrections WHERE chat_id = ?", (old_id,))
+            await conn.execute(
                 "UPDATE chats SET migrated_to = ?, paused = 0 WHERE id = ?", (new_id, old_id)
             )
         return True

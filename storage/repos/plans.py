@@ -132,3 +132,21 @@ class PlanRepo(Repo):
             "UPDATE plan_items SET done_at = ? WHERE id = ?",
             (to_iso(utcnow()) if done else None, item_id),
         )
+
+    async def correct_channel(self, chat_id: int, norm: str, channel: str) -> None:
+        """Remember the channel the team filed this (normalised) touchpoint under."""
+        await self._db.execute(
+            "INSERT INTO channel_corrections (chat_id, norm, channel, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, norm) DO UPDATE SET "
+            "channel = excluded.channel, updated_at = excluded.updated_at",
+            (chat_id, norm, channel, to_iso(utcnow())),
+        )
+
+    async def corrections(self, chat_id: int) -> dict[str, str]:
+        """The chat's corrections: normalised touchpoint -> channel."""
+        found = await self._db.fetchall(
+            "SELECT norm, channel FROM channel_corrections WHERE chat_id = ? "
+            "ORDER BY updated_at",
+            (chat_id,),
+        )
+        return {row[0]: row[1] for row in found}

@@ -8,7 +8,7 @@ import socket
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, START_TIMEOUT
 from tests.fakeapi import BOT_TOKEN, FakeTelegram
 
 
@@ -55,7 +55,9 @@ def read(log: Path) -> str:
     return log.read_text(errors="replace") if log.exists() else ""
 
 
-async def wait_for_text(log: Path, text: str, count: int = 1, timeout: float = 30) -> str:
+async def wait_for_text(
+    log: Path, text: str, count: int = 1, timeout: float = START_TIMEOUT
+) -> str:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         content = read(log)
@@ -78,15 +80,19 @@ async def test_an_unreachable_api_is_retried_until_it_answers(tmp_path: Path) ->
         assert "Traceback" not in content and proc.returncode is None
         # The API comes up: the bot connects, polls and answers.
         await fake.start(port)
-        await fake.wait_for(lambda: fake.polls > 0, 30, "the bot to poll")
+        await fake.wait_for(lambda: fake.polls > 0, START_TIMEOUT, "the bot to poll")
         alice = fake.user("Alice")
         await fake.send(alice, fake.private(alice), "/start")
         await fake.wait_message(fake.private(alice), "customer-touchpoint workshops")
     finally:
         if proc.returncode is None:
             proc.terminate()
-        code = await asyncio.wait_for(proc.wait(), 20)
-        await fake.stop()
+        try:
+            code = await asyncio.wait_for(proc.wait(), 20)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+            await fake.stop()
     assert code == 0, read(log)
     assert "Traceback" not in read(log)
 
@@ -97,7 +103,7 @@ async def test_a_rejected_token_exits_2_with_one_line(tmp_path: Path) -> None:
     try:
         log = tmp_path / "bot.log"
         proc = await spawn(write_config(tmp_path, fake.port, token="123456:REVOKED"), log)
-        code = await asyncio.wait_for(proc.wait(), 30)
+        code = await asyncio.wait_for(proc.wait(), START_TIMEOUT)
     finally:
         await fake.stop()
     output = read(log)
