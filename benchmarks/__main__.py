@@ -268,7 +268,7 @@ def best_of(func: Callable[[], object], repeat: int) -> float:
 
 
 def pictures(report: Report, repeat: int) -> None:
-    from bot.core.wheel import render_wheel
+    from bot.render.wheel import render_wheel
 
     for spokes in (8, 12, 30):
         ours = best_of(lambda n=spokes: render_wheel(wheel_spec(n)), repeat)  # type: ignore[misc]
@@ -302,7 +302,7 @@ async def longest_stall(work: Callable[[], Coroutine[Any, Any, object]] | None) 
 
 
 async def stalls(report: Report) -> None:
-    from bot.core.wheel import render_wheel
+    from bot.render.wheel import render_wheel
     from bot.services.render import Renderer
 
     spec = wheel_spec(30)

@@ -1,7 +1,10 @@
-"""Names shared by the core, the storage and the handlers: phases, stages, criteria."""
+"""Names and plain values shared by the core, the storage and the layers above: phases,
+stages, criteria, rater sources, plan entries. Imports nothing of the project, so storage can
+use them without knowing `bot.core`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -33,6 +36,10 @@ class Criterion(StrEnum):
 
 CRITERIA: tuple[Criterion, ...] = (Criterion.SIMPLICITY, Criterion.CONVENIENCE, Criterion.SPEED)
 
+# Who gave a rating: a team member or a customer of the team (raters.source in the database).
+TEAM = "team"
+CUSTOMER = "customer"
+
 
 class RoundStatus(StrEnum):
     OPEN = "open"
@@ -47,3 +54,25 @@ class JobKind(StrEnum):
     DUE_REMINDER = "due_reminder"
     SCHEDULED_ROUND = "scheduled_round"
     PUBLISH_RESULTS = "publish_results"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """What the team chose for a touchpoint's plan item."""
+
+    channel: str | None = None  # set by the team; None: read from the text
+    suggestion: int = 0  # which of the playbook's suggestions is shown
+    own_action: str | None = None  # the team's own words, which win over any suggestion
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One plan item as it is stored."""
+
+    touchpoint_id: int
+    criterion: Criterion
+    action: str
+    choice: Choice
+    short: bool
+    score: float | None
+    weakest_score: float | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import Criterion, JobKind, Phase, RoundStatus, Stage
+from bot.domain import TEAM, Criterion, JobKind, Phase, RoundStatus, Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ class Rater:
     wizard_message_id: int | None
     started_at: datetime
     finished_at: datetime | None
-    source: str = "team"
+    source: str = TEAM
 
 
 # A rater's answers: (touchpoint id, criterion) -> value (None = skipped).

@@ -11,8 +11,7 @@ from aiogram.methods import EditMessageText
 from aiogram.types import Message, User
 
 from bot.config import Config
-from bot.core.scoring import CUSTOMER
-from bot.domain import Phase, RoundStatus
+from bot.domain import CUSTOMER, Phase, RoundStatus
 from bot.services.export import ExportService
 from bot.views.callbacks import RateAction, RateOp, ReviewAction, ReviewOp
 from bot.views.results import table_lines, wheel_spec

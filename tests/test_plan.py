@@ -9,10 +9,10 @@ import pytest
 from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from bot.core.plan import Choice, short_ids
+from bot.core.plan import short_ids
 from bot.core.playbook import load_playbook
 from bot.core.scoring import CriterionStats, SpokeScore
-from bot.domain import Criterion
+from bot.domain import Choice, Criterion
 from bot.services.followup import FollowUpService
 from bot.services.results import ResultsService
 from bot.views.callbacks import PlanAction, PlanOp

@@ -4,12 +4,13 @@ main process that never loads matplotlib."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
 
 from bot.core.charts import HistorySpec, Series, Spoke, WheelSpec
-from bot.services.render import Renderer
+from bot.services.render import HISTORY_PNG, WARM_UP, WHEEL_PNG, Renderer
 
 SPEC = WheelSpec(
     title="Team",
@@ -43,12 +44,36 @@ async def test_pictures_come_from_a_worker_that_restarts_after_a_crash() -> None
     assert renderer._pool is None
 
 
-def test_the_bot_process_never_imports_matplotlib() -> None:
-    code = (
-        "import sys, bot.__main__, bot.app\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')[:3])"
-    )
+# A bot process that draws a wheel through its worker, then lists what it has loaded.
+DRAW_IN_A_WORKER = """
+import asyncio, sys
+import bot.__main__, bot.app
+from bot.core.charts import Spoke, WheelSpec
+from bot.services.render import Renderer
+
+async def draw() -> bytes:
+    renderer = Renderer(workers=1)
+    try:
+        spokes = [Spoke(n, str(n), value=5) for n in (1, 2, 3)]
+        return await renderer.wheel(WheelSpec("Team", "", spokes))
+    finally:
+        await renderer.close()
+
+assert asyncio.run(draw()).startswith(b"\\x89PNG")
+drawing = ("matplotlib", "bot.render")
+print(sorted(m for m in sys.modules if m.startswith(drawing))[:3])
+"""
+
+
+def test_the_bot_process_never_imports_matplotlib_even_after_drawing() -> None:
     found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", DRAW_IN_A_WORKER], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert found == "[]"
+
+
+def test_the_worker_functions_named_by_the_renderer_exist() -> None:
+    from bot.render import worker
+
+    for function in (WARM_UP, WHEEL_PNG, HISTORY_PNG):
+        assert pickle.loads(pickle.dumps(function)) is getattr(worker, function.name)

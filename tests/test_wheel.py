@@ -9,8 +9,9 @@ import struct
 import pytest
 
 from bot.core.charts import Spoke, WheelSpec
-from bot.core.history import PALETTE, line_style
-from bot.core.wheel import (
+from bot.domain import Stage
+from bot.render.history import PALETTE, line_style
+from bot.render.wheel import (
     MAX_LABEL_LINES,
     MEAN_CLEARANCE,
     fits,
@@ -19,7 +20,6 @@ from bot.core.wheel import (
     render_wheel,
     value_radius,
 )
-from bot.domain import Stage
 
 LONG_RU = [
     "Онлайн-консультант на сайте компании",

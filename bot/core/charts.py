@@ -1,7 +1,7 @@
 """What the pictures show, as plain records: built by the views, drawn by the renderers.
 
 Nothing here imports matplotlib, so the bot's main process never loads it; only the render
-worker does (bot.core.wheel, bot.core.history).
+worker does (bot.render.wheel, bot.render.history).
 """
 
 from __future__ import annotations

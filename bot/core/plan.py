@@ -8,36 +8,13 @@ are carried to the plan of the next round.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from bot.core.playbook import Playbook
 from bot.core.scoring import SpokeScore
-from bot.domain import Criterion
+from bot.domain import Choice, Criterion, Entry
 
 SHORT_MAX = 5
 SHORT_BELOW = 7.0
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """What the team chose for a touchpoint's plan item."""
-
-    channel: str | None = None  # set by the team; None: read from the text
-    suggestion: int = 0  # which of the playbook's suggestions is shown
-    own_action: str | None = None  # the team's own words, which win over any suggestion
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One plan item as it is stored."""
-
-    touchpoint_id: int
-    criterion: Criterion
-    action: str
-    choice: Choice
-    short: bool
-    score: float | None
-    weakest_score: float | None
 
 
 def short_ids(order: Sequence[SpokeScore], mean: float) -> set[int]:

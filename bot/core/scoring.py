@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.domain import CRITERIA, Criterion
+from bot.domain import CRITERIA, CUSTOMER, TEAM, Criterion
 
 DISAGREEMENT_SPREAD = 2.5
 DISAGREEMENT_RANGE = 6
@@ -18,8 +18,6 @@ ROUND_FROM = 90.0
 OVAL_FROM = 75.0
 SLOW_BELOW = 5.0
 GAP_FIRST = 2.0
-TEAM = "team"
-CUSTOMER = "customer"
 
 
 class Verdict(StrEnum):

@@ -11,8 +11,7 @@ from aiolimiter import AsyncLimiter
 
 from bot.context import AppContext
 from bot.core.clock import format_local
-from bot.core.scoring import CUSTOMER
-from bot.domain import Phase
+from bot.domain import CUSTOMER, Phase
 from bot.services.rating import RatingService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering

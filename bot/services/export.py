@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.core.scoring import CUSTOMER
+from bot.domain import CUSTOMER
 from bot.services.results import ResultsService
 from bot.views import export as views
 from bot.views.results import Results

@@ -11,11 +11,11 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.core.plan import Choice, action_for
+from bot.core.plan import action_for
 from bot.core.playbook import load_playbook
 from bot.core.schedule import ScheduleSpec, next_fire, parse_schedule
 from bot.core.text import chunk_lines
-from bot.domain import JobKind, Phase, RoundStatus
+from bot.domain import Choice, JobKind, Phase, RoundStatus
 from bot.services.rating import RatingService
 from bot.services.render import Renderer
 from bot.services.results import ResultsService

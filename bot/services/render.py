@@ -1,20 +1,53 @@
-"""Charts drawn in a worker process, so matplotlib never holds the event loop's GIL."""
+"""Charts drawn in a worker process, so matplotlib never holds the event loop's GIL and never
+loads into the bot process: the worker's functions are sent by name, not imported."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
-from bot import render_worker
 from bot.core.charts import HistorySpec, WheelSpec
 
 log = logging.getLogger(__name__)
 Spec = TypeVar("Spec", WheelSpec, HistorySpec)
+Result = TypeVar("Result")
+
+# The worker's entry point. Named, never imported here: importing it loads matplotlib.
+WORKER_MODULE = "bot.render.worker"
+
+
+class _WorkerModule:
+    """Pickles as `importlib.import_module(WORKER_MODULE)`, run by whoever unpickles it."""
+
+    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+        return importlib.import_module, (WORKER_MODULE,)
+
+
+@dataclass(frozen=True)
+class WorkerFunction(Generic[Result]):
+    """A function of the render worker by name. Sent to the worker process it unpickles as
+    `getattr(<the worker module>, name)`, the function itself, so only that process imports
+    the worker; called here (`workers = 0`), it imports the worker into this process."""
+
+    name: str
+
+    def __reduce__(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        return getattr, (_WorkerModule(), self.name)
+
+    def __call__(self, *args: Any) -> Result:
+        return cast(Result, getattr(importlib.import_module(WORKER_MODULE), self.name)(*args))
+
+
+WARM_UP = WorkerFunction[None]("warm_up")
+WHEEL_PNG = WorkerFunction[bytes]("wheel_png")
+HISTORY_PNG = WorkerFunction[bytes]("history_png")
 
 
 class Renderer:
@@ -31,16 +64,16 @@ class Renderer:
                 max_workers=self._workers,
                 # A fresh interpreter: forking a process with running threads is unsafe.
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=render_worker.warm_up,
+                initializer=WARM_UP,
             )
         return self._pool
 
     def warm(self) -> None:
         """Start the worker now (a round just opened): its first picture is then quick."""
         if self._workers:
-            self._executor().submit(render_worker.warm_up)
+            self._executor().submit(WARM_UP)
 
-    async def _run(self, draw: Callable[[Spec], bytes], spec: Spec) -> bytes:
+    async def _run(self, draw: WorkerFunction[bytes], spec: Spec) -> bytes:
         if not self._workers:
             return await asyncio.to_thread(draw, spec)
         loop = asyncio.get_running_loop()
@@ -56,10 +89,10 @@ class Renderer:
         raise RuntimeError("the render worker died twice in a row")
 
     async def wheel(self, spec: WheelSpec) -> bytes:
-        return await self._run(render_worker.wheel_png, spec)
+        return await self._run(WHEEL_PNG, spec)
 
     async def history(self, spec: HistorySpec) -> bytes:
-        return await self._run(render_worker.history_png, spec)
+        return await self._run(HISTORY_PNG, spec)
 
     async def close(self) -> None:
         """Let a picture being drawn finish, then stop the worker."""

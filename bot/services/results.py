@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.context import AppContext
-from bot.core.plan import Choice, Entry, build_plan
+from bot.core.plan import build_plan
 from bot.core.playbook import load_playbook
 from bot.core.scoring import Answer, RoundScore, score_round
-from bot.domain import RoundStatus
+from bot.domain import Choice, Entry, RoundStatus
 from bot.services.render import Renderer
 from bot.services.settings import ChatSettings
 from bot.services.telegram import send_chunks

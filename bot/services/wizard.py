@@ -10,7 +10,6 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.core.clock import format_local
-from bot.core.scoring import CUSTOMER, TEAM
 from bot.core.wizard import (
     answered_steps,
     is_complete,
@@ -19,7 +18,7 @@ from bot.core.wizard import (
     step_of,
     total_steps,
 )
-from bot.domain import RoundStatus
+from bot.domain import CUSTOMER, TEAM, RoundStatus
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
 from bot.services.telegram import edit_text, send_private

@@ -8,9 +8,8 @@ from collections.abc import Mapping, Sequence
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.core.scoring import CUSTOMER, TEAM
 from bot.core.text import plain
-from bot.domain import CRITERIA
+from bot.domain import CRITERIA, CUSTOMER, TEAM
 from bot.views.common import criterion_name, show_date, stage_label, user_label
 from bot.views.plan import shown
 from bot.views.results import Results, customers_line, gap_lines, rated_line, title

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.plan import Choice, Entry
+from bot.domain import Choice, Entry
 from storage import rows
 from storage.db import to_iso, utcnow
 from storage.models import PlanItem

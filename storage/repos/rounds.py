@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.core.scoring import TEAM
-from bot.domain import Criterion, Phase, RoundStatus
+from bot.domain import TEAM, Criterion, Phase, RoundStatus
 from storage import rows
 from storage.db import Database, to_iso, utcnow
 from storage.models import Answers, Rater, RaterState, Rating, Round, RoundItem
