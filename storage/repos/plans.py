@@ -145,8 +145,7 @@ class PlanRepo(Repo):
     async def corrections(self, chat_id: int) -> dict[str, str]:
         """The chat's corrections: normalised touchpoint -> channel."""
         found = await self._db.fetchall(
-            "SELECT norm, channel FROM channel_corrections WHERE chat_id = ? "
-            "ORDER BY updated_at",
+            "SELECT norm, channel FROM channel_corrections WHERE chat_id = ? ORDER BY updated_at",
             (chat_id,),
         )
         return {row[0]: row[1] for row in found}
