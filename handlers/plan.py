@@ -84,7 +84,7 @@ async def plan_button(
             await query.answer(_(EARLIER_STEP), show_alert=True)
             return
         channel = playbook.channels[callback_data.ch]
-        await followup.set_channel(item, channel.name)
+        await followup.set_channel(message.chat.id, item, channel.name)
         ws = await followup.workshop(message.chat.id)
         notice = views.channel_set(item.number, channel.label(ws.locale if ws else "en"))
     await query.answer(notice)

@@ -9,13 +9,14 @@ import pytest
 from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from bot.core.plan import short_ids
+from bot.core.ideas import normalise
+from bot.core.plan import build_plan, corrected, short_ids
 from bot.core.playbook import load_playbook
 from bot.core.scoring import CriterionStats, SpokeScore
 from bot.domain import Choice, Criterion
 from bot.services.followup import FollowUpService
 from bot.services.results import ResultsService
-from bot.views.callbacks import PlanAction, PlanOp
+from bot.views.callbacks import PlanAction, PlanOp, ReviewAction, ReviewOp
 from storage.models import PlanItem
 from tests.harness import Harness
 from tests.test_followup import follow, last
@@ -140,3 +141,69 @@ async def test_forged_and_stale_plan_buttons_change_nothing(team: Team) -> None:
     assert await plan_items(team) == before
     followup: FollowUpService = follow(team)
     assert await followup.plan_item(team.chat.id + 1, before[0].id) is None
+
+
+def test_no_two_items_of_a_plan_share_an_action() -> None:
+    # Three phone lines, all weakest on speed: each takes the channel's next action.
+    playbook = load_playbook()
+    order = [spoke(n, 3.0 + n / 10) for n in (1, 2, 3)]
+    texts = {1: "Phone line", 2: "Hotline after 18:00", 3: "Phone line of the reception"}
+    entries = build_plan(playbook, order, texts, "en", 6.0, {})
+    actions = [e.action for e in entries]
+    assert len(set(actions)) == 3
+    phone = playbook.channel_for("Phone line")
+    assert actions[0] == phone.action(Criterion.SIMPLICITY, "en")
+    offered = playbook.suggestions(phone, Criterion.SIMPLICITY, "en")
+    assert actions[1:] == offered[1:3]
+    # The stored suggestion is the one shown, so "Another action" moves on from it.
+    assert [e.choice.suggestion for e in entries] == [0, 1, 2]
+
+
+def test_a_team_correction_carries_to_the_same_or_a_near_identical_touchpoint() -> None:
+    corrections = {normalise("Feedback form on the receipt"): "reviews"}
+    assert corrected(normalise("feedback form on the reciept"), corrections) == "reviews"
+    assert corrected(normalise("Feedback form on the receipt!"), corrections) == "reviews"
+    assert corrected(normalise("Delivery by courier"), corrections) is None
+
+
+async def test_setting_a_channel_is_remembered_for_the_next_workshop(team: Team) -> None:
+    playbook = load_playbook()
+    delivery = next(i for i in await plan_items(team) if i.number == 3)
+    msg = plan_message(team)
+    app = next(n for n, c in enumerate(playbook.channels) if c.name == "app")
+    await team.h.click(team.alice, msg, PlanAction(op=PlanOp.SET, item=delivery.id, ch=app).pack())
+    # A new workshop in the same chat, where the same touchpoint is typed a little
+    # differently, is rated: its plan files it under the team's channel at once.
+    await team.h.say(team.alice, team.chat, "/brainstorm 10m")
+    await team.h.say(team.bob, team.chat, "/idea Website chat\nPhone line\nDelivery!")
+    await team.h.say(team.alice, team.chat, "/finish")
+    ws = await team.h.ctx.store.workshops.active(team.chat.id)
+    assert ws is not None
+    button = Message(message_id=1, date=NOW, chat=team.chat, text="list")
+    await team.h.click(team.alice, button, ReviewAction(op=ReviewOp.SHORTLIST, ws=ws.id).pack())
+    (rnd,) = await team.h.ctx.store.rounds.for_workshop(ws.id)
+    for user in (team.alice, team.bob, team.carol):
+        await team.rate_everything(user, rnd, [5, 5, 5, 2, 2, 2, 3, 3, 3])
+    items = await team.h.ctx.store.plans.for_round(rnd.id)
+    texts = {tp.id: tp.text for tp in await team.h.ctx.store.touchpoints.live(ws.id)}
+    filed = next(i for i in items if texts[i.touchpoint_id] == "Delivery!")
+    assert filed.channel == "app"
+    assert filed.action in playbook.suggestions(playbook.channels[app], filed.criterion, "en")
+
+
+async def test_an_item_without_a_clear_channel_asks_for_one(team: Team) -> None:
+    playbook = load_playbook()
+    items = await plan_items(team)
+    results: ResultsService = team.h.dp["results"]
+    ws = await team.h.ctx.store.workshops.get(items[0].workshop_id)
+    assert ws is not None
+    # A touchpoint nothing in the playbook recognises.
+    assert playbook.channel_for("Zxqv plorb").name == "fallback"
+    await team.h.ctx.store.touchpoints.rename(items[0].touchpoint_id, "Zxqv plorb", "zxqv plorb")
+    with team.h.ctx.speaking("en"):
+        lines, keyboard = await results.plan_message(ws, items)
+    text = "\n".join(lines)
+    assert "Which channel is this?" in text
+    first_row = keyboard.inline_keyboard[0]
+    assert "Channel" in first_row[0].text and "Another action" in first_row[1].text
+    assert all("Another action" in row[0].text for row in keyboard.inline_keyboard[1:])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.core.ideas import normalise
 from bot.core.plan import action_for
 from bot.core.playbook import load_playbook
 from bot.core.schedule import ScheduleSpec, next_fire, parse_schedule
@@ -74,18 +75,29 @@ class FollowUpService:
         return next((i for i in items if i.id == item_id), None)
 
     async def rechoose(self, item: PlanItem, choice: Choice) -> str:
-        """Store the team's choice for an item and the action it leads to."""
+        """Store the team's choice for an item and the action it leads to (not one another
+        item of the plan has)."""
         ws = await self.ctx.store.workshops.get(item.workshop_id)
         assert ws is not None
         text = (await self.texts(ws.id)).get(item.touchpoint_id, "")
-        action = action_for(load_playbook(), text, item.criterion, ws.locale, choice)
-        await self.ctx.store.plans.choose(item.id, action, choice)
+        others = {i.action for i in await self.ctx.store.plans.for_round(item.round_id)}
+        others.discard(item.action)
+        action, suggestion = action_for(
+            load_playbook(), text, item.criterion, ws.locale, choice, others
+        )
+        await self.ctx.store.plans.choose(item.id, action, replace(choice, suggestion=suggestion))
         return action
 
     async def next_suggestion(self, item: PlanItem) -> str:
         return await self.rechoose(item, Choice(item.channel, item.suggestion + 1))
 
-    async def set_channel(self, item: PlanItem, channel: str) -> str:
+    async def set_channel(self, chat_id: int, item: PlanItem, channel: str) -> str:
+        """File the item under `channel`; the same or a near-identical touchpoint in this
+        chat gets it too, in later rounds and workshops."""
+        ws = await self.ctx.store.workshops.get(item.workshop_id)
+        text = (await self.texts(ws.id)).get(item.touchpoint_id, "") if ws else ""
+        if text:
+            await self.ctx.store.plans.correct_channel(chat_id, normalise(text), channel)
         return await self.rechoose(item, Choice(channel, 0))
 
     async def own_action(self, item: PlanItem, text: str) -> str:

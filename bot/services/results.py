@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.context import AppContext
-from bot.core.plan import build_plan
+from bot.core.ideas import normalise
+from bot.core.plan import build_plan, corrected, is_unsure
 from bot.core.playbook import load_playbook
 from bot.core.scoring import Answer, RoundScore, score_round
 from bot.domain import Choice, Entry, RoundStatus
@@ -104,7 +105,9 @@ class ResultsService:
         if rnd.results_message_id is None:
             results = await self.compute(rnd)
             choices = await store.plans.choices(results.ws.id)
-            await store.plans.replace(results.ws.id, rnd.id, self.plan_entries(results, choices))
+            corrections = await store.plans.corrections(results.ws.chat_id)
+            entries = self.plan_entries(results, choices, corrections)
+            await store.plans.replace(results.ws.id, rnd.id, entries)
             wheel = await self.post_wheel(results)
             await store.rounds.set_results_message(rnd.id, wheel)
         if rnd.report_message_id is None:
@@ -113,15 +116,30 @@ class ResultsService:
             await store.rounds.set_report_message(rnd.id, report)
         return await store.rounds.get(rnd.id) or rnd
 
-    def plan_entries(self, results: Results, choices: Mapping[int, Choice]) -> list[Entry]:
-        """Every rated spoke, weakest first, with its action; the short plan flagged."""
+    def plan_entries(
+        self,
+        results: Results,
+        choices: Mapping[int, Choice],
+        corrections: Mapping[str, str] | None = None,
+    ) -> list[Entry]:
+        """Every rated spoke, weakest first, with its action; the short plan flagged. A
+        touchpoint the team never filed takes the channel it filed the same or a
+        near-identical one under in this chat (`corrections`)."""
+        texts = {i.touchpoint_id: i.text for i in results.items}
+        chosen = dict(choices)
+        for tp_id, text in texts.items():
+            choice = chosen.get(tp_id, Choice())
+            if choice.channel is None and corrections:
+                channel = corrected(normalise(text), corrections)
+                if channel is not None:
+                    chosen[tp_id] = replace(choice, channel=channel)
         return build_plan(
             load_playbook(),
             results.score.plan_order,
-            {i.touchpoint_id: i.text for i in results.items},
+            texts,
             results.ws.locale,
             results.score.mean,
-            choices,
+            chosen,
         )
 
     async def wheel_png(self, results: Results) -> bytes:
@@ -138,9 +156,19 @@ class ResultsService:
         texts = {tp.id: tp.text for tp in await self.ctx.store.touchpoints.live(ws.id)}
         owners = await self.ctx.store.users.many([i.owner_id for i in items if i.owner_id])
         today = (await self.settings.today(ws.chat_id)).isoformat()
+        playbook = load_playbook()
+        unsure = {
+            i.id
+            for i in items
+            if is_unsure(
+                playbook,
+                texts.get(i.touchpoint_id, ""),
+                Choice(i.channel, i.suggestion, i.action if i.own_action else None),
+            )
+        }
         return (
-            plan_lines(items, texts, owners, today, every=every),
-            plan_keyboard(items, every=every),
+            plan_lines(items, texts, owners, today, every=every, unsure=unsure),
+            plan_keyboard(items, every=every, unsure=unsure),
         )
 
     async def post(self, results: Results) -> int:

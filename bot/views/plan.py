@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -30,8 +30,10 @@ def plan_lines(
     today: str,
     *,
     every: bool = False,
+    unsure: Set[int] = frozenset(),
 ) -> list[str]:
-    """Weakest first: the score, the weakest criterion, the action, owner, date, status."""
+    """Weakest first: the score, the weakest criterion, the action, owner, date, status;
+    an item whose channel is unclear (`unsure`: item ids) says so and gets general advice."""
     listed = shown(items, every)
     head = _("🛠 <b>Action plan</b>: every spoke") if every else _("🛠 <b>Action plan</b>")
     lines = [head]
@@ -51,6 +53,8 @@ def plan_lines(
                 )
             )
         own = " ✍️" if item.own_action else ""
+        if item.id in unsure:
+            lines.append("   " + _(CHANNEL_UNCLEAR))
         lines.append(f"   → {escape(item.action)}{own}")
         status = owner_due_text(item, owners)
         if item.due_date and item.due_date < today and item.done_at is None:
@@ -73,22 +77,24 @@ def plan_lines(
     return lines
 
 
-def plan_keyboard(items: Sequence[PlanItem], *, every: bool = False) -> InlineKeyboardMarkup:
-    """Under each open item: another suggestion, or set the channel."""
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=f"{item.number} · 🔄 " + _("Another action"),
-                callback_data=PlanAction(op=PlanOp.NEXT, item=item.id, all=int(every)).pack(),
-            ),
-            InlineKeyboardButton(
-                text=f"{item.number} · 🏷 " + _("Channel"),
-                callback_data=PlanAction(op=PlanOp.PICK, item=item.id, all=int(every)).pack(),
-            ),
-        ]
-        for item in shown(items, every)
-        if item.done_at is None
-    ]
+def plan_keyboard(
+    items: Sequence[PlanItem], *, every: bool = False, unsure: Set[int] = frozenset()
+) -> InlineKeyboardMarkup:
+    """Under each open item: another suggestion, or set the channel (first, where the
+    channel is unclear)."""
+    rows = []
+    for item in shown(items, every):
+        if item.done_at is not None:
+            continue
+        another = InlineKeyboardButton(
+            text=f"{item.number} · 🔄 " + _("Another action"),
+            callback_data=PlanAction(op=PlanOp.NEXT, item=item.id, all=int(every)).pack(),
+        )
+        channel = InlineKeyboardButton(
+            text=f"{item.number} · 🏷 " + _("Channel"),
+            callback_data=PlanAction(op=PlanOp.PICK, item=item.id, all=int(every)).pack(),
+        )
+        rows.append([channel, another] if item.id in unsure else [another, channel])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -119,4 +125,7 @@ def action_set(number: int) -> str:
     )
 
 
+CHANNEL_UNCLEAR = N_(
+    "🏷 Which channel is this? Pick it below for advice that fits; until then, a general step:"
+)
 ACTION_USAGE = N_("Usage: /action N followed by your own action, N being the number from /plan.")
