@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +14,31 @@ import pytest
 
 from bot.config import Config
 from tests.fakeapi import BOT_TOKEN, FakeTelegram
-from tests.harness import Harness, make_harness
+from tests.harness import Harness, RecordingSession, make_harness
 
 ROOT = Path(__file__).resolve().parent.parent
 # The fake and the bot agree on a 10-second "minute" for a group's 20 messages: the same
 # pacing, 429s and retries as against Telegram, six times faster.
 E2E_GROUP_WINDOW = 10.0
+
+
+@pytest.fixture(autouse=True)
+def no_unknown_bot_api_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail the test if the bot called a Bot API method an in-process session does not know.
+
+    The session raises at the call, but the bot may swallow that (its error handler answers
+    any failed update), so every RecordingSession made during the test is checked here."""
+    sessions: list[RecordingSession] = []
+    init = RecordingSession.__init__
+
+    def tracked(self: RecordingSession, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        sessions.append(self)
+
+    monkeypatch.setattr(RecordingSession, "__init__", tracked)
+    yield
+    unknown = [name for session in sessions for name in session.unknown]
+    assert not unknown, f"the bot called Bot API methods the session does not know: {unknown}"
 
 
 @pytest.fixture
