@@ -124,6 +124,10 @@ async def tg() -> AsyncIterator[FakeTelegram]:
     await fake.start()
     yield fake
     await fake.stop()
+    # Whatever else a test allows, the bot calling a method the fake does not have is a
+    # mistake (in the bot, or a gap in the fake).
+    unknown = [error for error in fake.errors if error[1] == 404]
+    assert not unknown, f"the bot called Bot API methods the fake does not know: {unknown}"
 
 
 RunBot = Callable[..., Awaitable[BotProcess]]

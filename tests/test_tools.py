@@ -1,5 +1,6 @@
 """The test tools see mistakes: the in-process session refuses a Bot API method it does not
-know, and the test fails even when the bot swallows the refusal."""
+know (and the test fails even when the bot swallows the refusal), and the fake Bot API
+records its 404 for an unknown method with its other errors."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession
 
 from bot.services.review import ReviewService
 from storage.models import Workshop
 from tests.conftest import ROOT
+from tests.fakeapi import BOT_TOKEN, FakeTelegram
 from tests.harness import Harness, UnknownMethodError, group_chat, make_user
 
 # What the bot calls, and so what the session answers; anything else is a mistake to see.
@@ -113,3 +116,12 @@ def test_a_test_fails_when_the_bot_swallows_an_unknown_method(tmp_path: Path) ->
     assert "2 passed, 1 error" in out, out
     assert "ERROR at teardown of test_swallowed" in out and "of test_clean" not in out, out
     assert "does not know: ['getChat']" in out, out
+
+
+async def test_the_fake_api_records_a_404_for_an_unknown_method(tg: FakeTelegram) -> None:
+    url = f"http://127.0.0.1:{tg.port}/bot{BOT_TOKEN}/getChat"
+    async with ClientSession() as http, http.post(url, json={"chat_id": 1}) as response:
+        body = await response.json()
+    assert response.status == 404 and body["error_code"] == 404
+    assert tg.errors == [("getChat", 404, "Not Found: method not found")]
+    tg.errors.clear()  # seen here: the fake's check after the test need not fail it
