@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import Config
 from tests.fakeapi import BOT_TOKEN, FakeTelegram
-from tests.harness import Harness, make_harness
+from tests.harness import Harness, RecordingSession, make_harness
 
 ROOT = Path(__file__).resolve().parent.parent
 # The fake and the bot agree on a 10-second "minute" for a group's 20 messages: the same
@@ -24,6 +24,25 @@ E2E_GROUP_WINDOW = 10.0
 # A bot process starts in about a second; four test workers on a loaded two-core machine
 # have been seen to need most of a minute.
 START_TIMEOUT = 90.0
+
+
+@pytest.fixture(autouse=True)
+def no_unknown_bot_api_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail the test if the bot called a Bot API method an in-process session does not know.
+
+    The session raises at the call, but the bot may swallow that (its error handler answers
+    any failed update), so every RecordingSession made during the test is checked here."""
+    sessions: list[RecordingSession] = []
+    init = RecordingSession.__init__
+
+    def tracked(self: RecordingSession, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        sessions.append(self)
+
+    monkeypatch.setattr(RecordingSession, "__init__", tracked)
+    yield
+    unknown = [name for session in sessions for name in session.unknown]
+    assert not unknown, f"the bot called Bot API methods the session does not know: {unknown}"
 
 
 @pytest.fixture
@@ -120,6 +139,10 @@ async def tg() -> AsyncIterator[FakeTelegram]:
     await fake.start()
     yield fake
     await fake.stop()
+    # Whatever else a test allows, the bot calling a method the fake does not have is a
+    # mistake (in the bot, or a gap in the fake).
+    unknown = [error for error in fake.errors if error[1] == 404]
+    assert not unknown, f"the bot called Bot API methods the fake does not know: {unknown}"
 
 
 RunBot = Callable[..., Awaitable[BotProcess]]

@@ -1,14 +1,15 @@
 """An in-process Telegram for the demo and the tests.
 
-A Bot session that answers every request like the Bot API would (messages get ids, members
-and admins come from two tables) and remembers what was asked, factories for users, chats and
-updates, and a Harness that feeds them to the real dispatcher over a real database.
+A Bot session that answers the Bot API methods the bot uses like Telegram would (messages get
+ids, members and admins come from two tables), refuses any other method loudly and remembers
+what was asked; factories for users, chats and updates, and a Harness that feeds them to the
+real dispatcher over a real database.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,19 +18,25 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
+    DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
     GetChatAdministrators,
     GetChatMember,
     GetChatMemberCount,
     GetMe,
+    PinChatMessage,
     SendDocument,
     SendMessage,
     SendPhoto,
+    SetMessageReaction,
+    SetMyCommands,
+    SetWebhook,
     TelegramMethod,
+    UnpinChatMessage,
 )
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -39,7 +46,10 @@ from aiogram.types import (
     ChatMemberLeft,
     ChatMemberMember,
     ChatMemberOwner,
+    Document,
+    InlineKeyboardMarkup,
     Message,
+    PhotoSize,
     Update,
     User,
 )
@@ -64,16 +74,53 @@ class Recorded:
         return str(getattr(self.method, "text", None) or getattr(self.method, "caption", "") or "")
 
 
+class UnknownMethodError(AssertionError):
+    """The bot called a Bot API method the in-process Telegram does not know: a test did not
+    expect it (or the session lacks a realistic answer for it)."""
+
+
 class RecordingSession(BaseSession):
-    """Answers every request like Telegram would and remembers it for the test."""
+    """Answers the Bot API methods the bot uses like Telegram would and remembers every request
+    for the test.
+
+    Any other method is refused: it is kept in `unknown` and raises UnknownMethodError. The
+    bot may swallow that error (its error handler answers every failed update), so the test
+    fixtures check `unknown` after each test as well.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
+        self.unknown: list[str] = []  # api names of the methods refused
         self.admins: dict[int, set[int]] = {}
         self.members: dict[tuple[int, int], str] = {}
         self._message_ids = itertools.count(5000)
+        self._file_ids = itertools.count(1)
         self.blocked: set[int] = set()  # users who blocked the bot: 403 on every message
+        self.pinning: set[int] = set()  # groups where the bot is an admin that may pin
+        self._answers: dict[type[TelegramMethod[Any]], Callable[[Any], Any]] = {
+            GetMe: lambda _: BOT_USER,
+            SendMessage: self._send_message,
+            SendPhoto: self._send_photo,
+            SendDocument: self._send_document,
+            EditMessageText: self._edited,
+            EditMessageReplyMarkup: self._edited,
+            DeleteMessage: self._done,
+            AnswerCallbackQuery: self._done,
+            SetMessageReaction: self._done,
+            PinChatMessage: self._pin,
+            UnpinChatMessage: self._pin,
+            GetChatMember: lambda m: self._member(int(m.chat_id), m.user_id),
+            GetChatMemberCount: lambda m: self.member_count(int(m.chat_id)),
+            GetChatAdministrators: self._administrators,
+            SetMyCommands: self._done,
+            SetWebhook: self._done,
+        }
+
+    @property
+    def known(self) -> frozenset[str]:
+        """The Bot API methods this session answers."""
+        return frozenset(kind.__api_method__ for kind in self._answers)
 
     async def close(self) -> None:
         return None
@@ -88,50 +135,97 @@ class RecordingSession(BaseSession):
     ) -> AsyncGenerator[bytes, None]:
         yield b""
 
-    def _message(self, chat_id: int | str, **fields: Any) -> Message:
-        chat_type = "private" if int(chat_id) > 0 else "supergroup"
-        return Message(
-            message_id=next(self._message_ids),
-            date=datetime.now(UTC),
-            chat=Chat(id=int(chat_id), type=chat_type),
-            from_user=BOT_USER,
-            **fields,
-        )
-
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
         self.requests.append(method)
+        answer = self._answers.get(type(method))
+        if answer is None:
+            name = method.__api_method__
+            self.unknown.append(name)
+            raise UnknownMethodError(
+                f"the bot called {name}, which the in-process Telegram does not know "
+                f"(it answers {', '.join(sorted(self.known))}): {method!r}"
+            )
         chat_id = getattr(method, "chat_id", None)
         if isinstance(method, SendMessage) and chat_id in self.blocked:
             raise TelegramForbiddenError(
                 method=method, message="Forbidden: bot was blocked by the user"
             )
-        result: Any = True
-        if isinstance(method, GetMe):
-            result = BOT_USER
-        elif isinstance(method, SendMessage):
-            result = self._message(method.chat_id, text=method.text)
-        elif isinstance(method, SendPhoto | SendDocument):
-            result = self._message(method.chat_id, caption=method.caption)
-        elif isinstance(method, EditMessageText | EditMessageReplyMarkup):
-            assert method.chat_id is not None and method.message_id is not None
-            result = Message(
-                message_id=method.message_id,
-                date=datetime.now(UTC),
-                chat=Chat(id=int(method.chat_id), type="supergroup"),
-                text=getattr(method, "text", None),
+        return answer(method)  # type: ignore[no-any-return]
+
+    # --- the answers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _done(method: TelegramMethod[Any]) -> bool:
+        return True
+
+    @staticmethod
+    def _chat(chat_id: int | str) -> Chat:
+        return Chat(id=int(chat_id), type="private" if int(chat_id) > 0 else "supergroup")
+
+    def _message(self, method: SendMessage | SendPhoto | SendDocument, **fields: Any) -> Message:
+        """The message a send creates, as Telegram returns it: in the forum topic it was sent
+        to, with its inline keyboard (Telegram returns no other kind of markup)."""
+        thread = method.message_thread_id
+        markup = method.reply_markup
+        return Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=self._chat(method.chat_id),
+            from_user=BOT_USER,
+            message_thread_id=thread,
+            is_topic_message=True if thread is not None else None,
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            **fields,
+        )
+
+    def _send_message(self, method: SendMessage) -> Message:
+        return self._message(method, text=method.text)
+
+    def _file_id(self) -> str:
+        return f"file{next(self._file_ids)}"
+
+    def _send_photo(self, method: SendPhoto) -> Message:
+        file_id = self._file_id()
+        return self._message(
+            method,
+            caption=method.caption,
+            photo=[PhotoSize(file_id=file_id, file_unique_id=file_id, width=1000, height=1000)],
+        )
+
+    def _send_document(self, method: SendDocument) -> Message:
+        file_id = self._file_id()
+        name = getattr(method.document, "filename", None)
+        return self._message(
+            method,
+            caption=method.caption,
+            document=Document(file_id=file_id, file_unique_id=file_id, file_name=name),
+        )
+
+    def _edited(self, method: EditMessageText | EditMessageReplyMarkup) -> Message:
+        # The bot edits messages in chats (never inline ones): Telegram returns the message.
+        assert method.chat_id is not None and method.message_id is not None, method
+        return Message(
+            message_id=method.message_id,
+            date=datetime.now(UTC),
+            chat=self._chat(method.chat_id),
+            from_user=BOT_USER,
+            text=getattr(method, "text", None),
+            reply_markup=method.reply_markup,
+        )
+
+    def _pin(self, method: PinChatMessage | UnpinChatMessage) -> bool:
+        if int(method.chat_id) not in self.pinning:
+            raise TelegramBadRequest(
+                method=method,
+                message="Bad Request: not enough rights to manage pinned messages in the chat",
             )
-        elif isinstance(method, GetChatAdministrators):
-            result = [
-                self._member(int(method.chat_id), uid)
-                for uid in sorted(self.admins.get(int(method.chat_id), set()))
-            ]
-        elif isinstance(method, GetChatMember):
-            result = self._member(int(method.chat_id), method.user_id)
-        elif isinstance(method, GetChatMemberCount):
-            result = self.member_count(int(method.chat_id))
-        return result  # type: ignore[no-any-return]
+        return True
+
+    def _administrators(self, method: GetChatAdministrators) -> list[Any]:
+        chat_id = int(method.chat_id)
+        return [self._member(chat_id, uid) for uid in sorted(self.admins.get(chat_id, set()))]
 
     def member_count(self, chat_id: int) -> int:
         """Admins and members of the chat, and the bot itself, as Telegram counts them."""
@@ -144,10 +238,15 @@ class RecordingSession(BaseSession):
         return len(people) + 1
 
     def _member(self, chat_id: int, user_id: int) -> Any:
-        user = User(id=user_id, is_bot=False, first_name=f"U{user_id}")
-        if user_id in self.admins.get(chat_id, set()):
-            return ChatMemberOwner(user=user, is_anonymous=False)
-        status = self.members.get((chat_id, user_id), "left")
+        if user_id == BOT_USER.id:
+            # The bot is in every group it hears from: a plain member unless it may pin there.
+            user = BOT_USER
+            status = "administrator" if chat_id in self.pinning else "member"
+        else:
+            user = User(id=user_id, is_bot=False, first_name=f"U{user_id}")
+            if user_id in self.admins.get(chat_id, set()):
+                return ChatMemberOwner(user=user, is_anonymous=False)
+            status = self.members.get((chat_id, user_id), "left")
         if status == "member":
             return ChatMemberMember(user=user)
         if status == "administrator":

@@ -1,6 +1,9 @@
-"""Steps the end-to-end tests share: a brainstorm to review, the wizard, a tap."""
+"""Steps the end-to-end tests share: a brainstorm to review, the wizard, a tap, and a wait
+for something that must not happen."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from tests.fakeapi import FakeChat, FakeTelegram, FakeUser, Sent
 
@@ -37,3 +40,16 @@ async def open_wizard(
     after = max((m.message_id for m in tg.messages[chat.id]), default=0)
     await tg.start_bot(user, f"r_{token}")
     return await tg.wait_message(chat, first_line, after=after)
+
+
+async def never(
+    tg: FakeTelegram, happened: Callable[[], object], seconds: float, what: str
+) -> None:
+    """Fail if `happened()` comes true within `seconds`: for a mistake the bot might make
+    after its last visible act, when nothing it does later marks the moment it would have
+    (prefer such a later act, a sync point, where there is one)."""
+    try:
+        found = await tg.wait_for(happened, seconds, what)
+    except AssertionError:
+        return
+    raise AssertionError(f"{what}: {found!r}")
