@@ -35,8 +35,11 @@ KNOWN_WORKSHOPS = 2_000
 class _Known:
     """A workshop's live ideas as duplicate matching needs them, and its last number."""
 
-    existing: list[tuple[int, str]]  # (id, norm) of the live touchpoints, by number
-    position: int  # numbers are never reused: dropped touchpoints keep theirs
+    existing: list[tuple[int, str]] = field(default_factory=list)  # (id, norm), by number
+    position: int = 0  # numbers are never reused: dropped touchpoints keep theirs
+    loaded: bool = False
+    # Messages of one workshop are taken one at a time, in the order they came (the lock is
+    # fair): ideas get their numbers in that order.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -49,28 +52,33 @@ class TouchpointRepo(Repo):
         super().__init__(db)
         self._known: OrderedDict[int, _Known] = OrderedDict()
 
-    async def _ideas_of(self, workshop_id: int) -> _Known:
+    def _slot(self, workshop_id: int) -> _Known:
+        """The workshop's entry, made at once (before any await) so that its lock orders
+        the messages as they arrived."""
         known = self._known.get(workshop_id)
-        if known is not None:
-            self._known.move_to_end(workshop_id)
-            return known
-        found = await self._db.fetchall(
-            "SELECT id, norm, dropped, position FROM touchpoints WHERE workshop_id = ? "
-            "ORDER BY position",
-            (workshop_id,),
-        )
-        known = self._known.get(workshop_id)  # read meanwhile by another update
         if known is None:
-            known = self._known[workshop_id] = _Known(
-                [(r[0], r[1]) for r in found if not r[2]],
-                max((int(r[3]) for r in found), default=0),
-            )
+            known = self._known[workshop_id] = _Known()
             while len(self._known) > KNOWN_WORKSHOPS:
                 oldest, idle = next(iter(self._known.items()))
                 if idle.lock.locked():
                     break
                 del self._known[oldest]
+        else:
+            self._known.move_to_end(workshop_id)
         return known
+
+    async def _load(self, workshop_id: int, known: _Known) -> None:
+        """Read the workshop's ideas into its entry, once (the caller holds its lock)."""
+        if known.loaded:
+            return
+        found = await self._db.fetchall(
+            "SELECT id, norm, dropped, position FROM touchpoints WHERE workshop_id = ? "
+            "ORDER BY position",
+            (workshop_id,),
+        )
+        known.existing = [(r[0], r[1]) for r in found if not r[2]]
+        known.position = max((int(r[3]) for r in found), default=0)
+        known.loaded = True
 
     def _forget(self, touchpoint_ids: Sequence[int]) -> None:
         gone = set(touchpoint_ids)
@@ -143,8 +151,9 @@ class TouchpointRepo(Repo):
         """
         anonymous = anonymous or customer
         phase_values = {p.value for p in phases}
-        known = await self._ideas_of(workshop_id)
+        known = self._slot(workshop_id)
         async with known.lock:  # one message of a workshop at a time: numbers in order
+            await self._load(workshop_id, known)
             # Matching happens here, outside the transaction: other chats write meanwhile.
             existing = list(known.existing)
             position = known.position

@@ -3,6 +3,7 @@ the deadline, and the results that follow."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,13 @@ from tests.conftest import BotProcess, RunBot
 from tests.e2e.steps import brainstorm_to_review, open_wizard, tap
 from tests.fakeapi import FakeTelegram, Sent
 from tests.fakeapi.wire import GROUP_LIMIT_PER_MINUTE
+
+
+def closed_at(db: Path) -> str | None:
+    """When the bot stored the round as closed (None: open)."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        found = conn.execute("SELECT closed_at FROM rounds").fetchone()
+    return None if found is None else found[0]
 
 
 def stored(db: Path) -> dict[tuple[int, str, str], int | None]:
@@ -74,15 +82,15 @@ async def test_rating_round_end_to_end(tg: FakeTelegram, run_bot: RunBot, tmp_pa
     dave_wizard = await open_wizard(tg, dave, token)
     for label in ("5",) * 8 + ("Skip ⏭",):
         await tap(tg, dave, dave_wizard, label)
-    # The bot acts on a finish (closes the round, posts the wheel) before it answers the last
-    # tap, and that answer is in: a wheel for three of four would be here already.
-    assert not wheels()
+    # The bot acts on a finish (stores the round as closed, or not) before it answers the
+    # last tap, and that answer is in: a close for three of four would be stored already.
+    assert closed_at(tmp_path / "bot.sqlite3") is None and not wheels()
     alice_wizard = await open_wizard(tg, alice, token)
     for label in ("10", "10"):
         await tap(tg, alice, alice_wizard, label)
 
     # Alice never finishes, so the round stays open until the facilitator closes it.
-    assert not wheels()
+    assert closed_at(tmp_path / "bot.sqlite3") is None and not wheels()
     await tg.send(alice, group, "/finish")
     photo = await tg.wait_for(lambda: next(iter(wheels()), None), timeout=60, what="the wheel")
     assert photo.file is not None and photo.file[:4] == b"\x89PNG"

@@ -41,15 +41,16 @@ def wheels(tg: FakeTelegram, group: FakeChat) -> list[Sent]:
     return [m for m in tg.bot_messages(group) if m.kind == "photo"]
 
 
-# "No wheel yet" is only worth checking after a sync point: something the bot does after it
-# would have posted the wheel. A progress line is not one (a closing round redraws its
-# progress before it draws the wheel). The answer to a rater's last tap is: the bot acts on
-# the finish (closes the round and posts the wheel, or offers to close, or waits) before it
-# answers the tap, and rate_all returns only once that answer has come.
+# "Not closed yet" is only worth checking after a sync point: something the bot does after it
+# would have closed the round. A progress line is not one. The answer to a rater's last tap
+# is: the bot acts on the finish (stores the round as closed, or offers to close, or waits)
+# before it answers the tap, and rate_all returns only once that answer has come. The wheel
+# itself is posted after the answer, by the publication job, so the check reads the
+# database: a round closed too early is stored as closed by then, wheel or not.
 
 
 async def test_every_member_counts_and_the_round_waits_for_the_last(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, run_bot: RunBot, tmp_path: Path
 ) -> None:
     await run_bot(min_raters=3)
     alice, bob, carol, dave, erin = (tg.user(n) for n in ("Alice", "Bob", "Carol", "Dave", "Erin"))
@@ -63,14 +64,14 @@ async def test_every_member_counts_and_the_round_waits_for_the_last(
 
     # The three who added ideas finish first: the round stays open for the other two.
     summaries = [await rate_all(tg, u, token, ["7"] * 9) for u in (alice, bob, carol)]
-    assert not wheels(tg, group)  # Carol's last tap is answered: her finish closed nothing
+    assert closed_at(tmp_path) is None  # Carol's last tap is answered: it closed nothing
     await tg.wait_for(lambda: "3 of 5 members done" in announcement.text, what="the progress line")
     offer = await tg.wait_message(group, "Everyone who started has finished")
     assert "3 of 5 members done" in offer.text and offer.button("Close now")
 
     # Dave, who added nothing, rates afterwards and is counted; still open for Erin.
     summaries.append(await rate_all(tg, dave, token, ["4"] * 9))
-    assert not wheels(tg, group)  # Dave's last tap is answered: still open for Erin
+    assert closed_at(tmp_path) is None  # Dave's last tap is answered: still open for Erin
     await tg.wait_for(lambda: "4 of 5 members done" in announcement.text, what="4 of 5")
     summaries.append(await rate_all(tg, erin, token, ["1"] * 9))
 
@@ -115,7 +116,7 @@ async def test_four_of_six_and_the_facilitator_closes(
     token = round_token(announcement)
     for user in (alice, bob, carol, dave):
         await rate_all(tg, user, token, ["6"] * 6)
-    assert not wheels(tg, group)  # Dave's last tap is answered: his finish closed nothing
+    assert closed_at(tmp_path) is None  # Dave's last tap is answered: it closed nothing
     offer = await tg.wait_message(group, "Everyone who started has finished")
     await tg.wait_for(lambda: "4 of 6 members done" in offer.text, what="the offer at 4 of 6")
     assert "Everyone who started has finished" in offer.text
