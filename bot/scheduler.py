@@ -118,6 +118,10 @@ class JobScheduler:
         while self._started or self._running:
             await asyncio.wait(self._started | self._running)
 
+    def arm(self, kind: JobKind, ref_id: int, run_at: datetime, suffix: str = "") -> None:
+        """Time a job whose row the caller's transaction stored."""
+        self._arm(job_key(kind, ref_id, suffix), kind, ref_id, run_at)
+
     def _arm(self, key: str, kind: JobKind, ref_id: int, run_at: datetime) -> None:
         if not self._scheduler.running:
             return

@@ -6,7 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiogram.methods import EditMessageText, SetMessageReaction
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import EditMessageText, SendMessage, SetMessageReaction
 from aiogram.types import Chat, Message, User
 
 from bot.core.clock import MARK_SPREAD, countdown_mark, mark_lead
@@ -348,3 +349,22 @@ async def test_a_bell_repeated_after_a_crash_posts_the_list_once(
     assert len(lists) == 1 and "1. Website" in lists[0].text
     done = await harness.ctx.store.workshops.get(ws.id)
     assert done is not None and done.list_posted
+
+
+async def test_the_bell_is_stored_with_the_workshop_before_the_board_is_posted(
+    harness: Harness, people: tuple[User, User, User], chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Telegram fails (or the process dies) while the board goes out: the workshop already
+    # has its bell and warnings, so it still ends on time.
+    async def unreachable(*args: object, **kwargs: object) -> None:
+        raise TelegramNetworkError(method=SendMessage(chat_id=chat.id, text=""), message="down")
+
+    service: BrainstormService = harness.dp["brainstorm"]
+    await harness.say(people[0], chat, "/help")  # the chat and Alice are known
+    monkeypatch.setattr(service, "post_board", unreachable)
+    with pytest.raises(TelegramNetworkError):
+        await service.start(chat.id, people[0].id, "en", timedelta(minutes=10), "Website")
+    ws = await harness.ctx.store.workshops.active(chat.id)
+    assert ws is not None
+    pending = {job.key for job in await harness.ctx.store.jobs.pending()}
+    assert {f"brainstorm_end:{ws.id}", f"brainstorm_warn:{ws.id}:5"} <= pending

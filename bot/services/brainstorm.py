@@ -58,14 +58,36 @@ class BrainstormService:
         arm the timers (None: one is active there)."""
         deadline = utcnow() + duration
         ws = await self.ctx.store.workshops.create(
-            chat_id, topic, user_id, locale, secrets.token_urlsafe(12), deadline, thread_id
+            chat_id,
+            topic,
+            user_id,
+            locale,
+            secrets.token_urlsafe(12),
+            deadline,
+            thread_id,
+            timers=lambda workshop_id: [
+                (job_key(kind, workshop_id, suffix), kind.value, when)
+                for kind, suffix, when in self._timers(deadline, duration)
+            ],
         )
         if ws is None:
             return None
+        for kind, suffix, when in self._timers(deadline, duration):
+            self.ctx.scheduler.arm(kind, ws.id, when, suffix)
         await self.post_board(ws)
-        await self._arm_timers(ws.id, deadline, duration)
         found = await self.ctx.store.workshops.get(ws.id)
         return found or ws
+
+    @staticmethod
+    def _timers(deadline: datetime, length: timedelta) -> list[tuple[JobKind, str, datetime]]:
+        """The bell and the warnings that still lie ahead: (kind, suffix, when)."""
+        now = utcnow()
+        timers = [(JobKind.BRAINSTORM_END, "", deadline)]
+        for before in WARNINGS:
+            when = deadline - before
+            if length > before and when > now:
+                timers.append((JobKind.BRAINSTORM_WARN, _warning_suffix(before), when))
+        return timers
 
     async def post_board(self, ws: Workshop) -> None:
         """Post (or, after the chat moved, post again) the board with what it holds now, and
@@ -86,15 +108,17 @@ class BrainstormService:
 
     async def _arm_timers(self, workshop_id: int, deadline: datetime, length: timedelta) -> None:
         scheduler = self.ctx.scheduler
-        await scheduler.schedule(JobKind.BRAINSTORM_END, workshop_id, deadline)
-        now = utcnow()
-        for before in WARNINGS:
-            suffix = _warning_suffix(before)
-            when = deadline - before
-            if length > before and when > now:
-                await scheduler.schedule(JobKind.BRAINSTORM_WARN, workshop_id, when, suffix)
-            else:
-                await scheduler.cancel([job_key(JobKind.BRAINSTORM_WARN, workshop_id, suffix)])
+        timers = self._timers(deadline, length)
+        for kind, suffix, when in timers:
+            await scheduler.schedule(kind, workshop_id, when, suffix)
+        ahead = {suffix for _kind, suffix, _when in timers}
+        await scheduler.cancel(
+            [
+                job_key(JobKind.BRAINSTORM_WARN, workshop_id, _warning_suffix(before))
+                for before in WARNINGS
+                if _warning_suffix(before) not in ahead
+            ]
+        )
 
     async def extend(self, ws: Workshop, extra: timedelta) -> Workshop:
         """Push the bell back by `extra` and re-arm the warnings."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,9 +27,11 @@ class WorkshopRepo(Repo):
         idea_token: str,
         deadline: datetime,
         thread_id: int | None = None,
+        timers: Callable[[int], Sequence[tuple[str, str, datetime]]] = lambda _id: (),
     ) -> Workshop | None:
         """Start a brainstorm; None when the chat (the forum topic) already has an active
-        workshop."""
+        workshop. Its `timers` (key, kind, when, for the new workshop's id) are stored in the
+        same transaction, so no crash can leave a workshop without its bell."""
         async with self._db.transaction() as conn:
             async with conn.execute(
                 f"SELECT 1 FROM workshops WHERE chat_id = ? AND thread_id IS ? AND phase IN "
@@ -53,8 +55,16 @@ class WorkshopRepo(Repo):
                     thread_id,
                 ),
             )
-            workshop_id = cursor.lastrowid
-        found = await self.get(workshop_id or 0)
+            workshop_id = cursor.lastrowid or 0
+            await conn.executemany(
+                "INSERT INTO jobs (key, kind, ref_id, run_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at, done_at = NULL",
+                [
+                    (key, kind, workshop_id, to_iso(when))
+                    for key, kind, when in timers(workshop_id)
+                ],
+            )
+        found = await self.get(workshop_id)
         assert found is not None
         return found
 

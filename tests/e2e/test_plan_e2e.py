@@ -47,10 +47,10 @@ async def test_russian_plan_names_the_right_channels_and_keeps_the_teams_changes
     plan = await tg.wait_message(group, "План действий")
 
     playbook = load_playbook()
-    sections = plan.text.split("\n")
+    sections = plan.text[plan.text.index("План действий") :].split("\n")  # after the ranking
     for text, channel in IDEAS.items():
         if channel == "app":
-            assert text not in plan.text  # 9.0: not on the short plan
+            assert text not in "\n".join(sections)  # 9.0: not on the short plan
             continue
         head = next(n for n, line in enumerate(sections) if text in line)
         assert "скорость реакции" in sections[head]
