@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery, EditMessageText
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from aiogram.types import Chat, Message, User
 
 from bot.config import Config
@@ -352,3 +353,25 @@ def test_the_wizard_walks_a_spoke_then_the_first_gap() -> None:
     assert not is_complete(spokes, answered)
     everything = {(tp, c): 1 for tp in spokes for c in CRITERIA}
     assert step_after(5, spokes, everything) is None and is_complete(spokes, everything)
+
+
+async def test_a_round_is_stored_with_its_deadline_before_it_is_announced(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The announcement fails (or the process dies while it goes out): the round still has
+    # its deadline and reminders, so it closes on time.
+    ws = await team.workshop_in_review()
+    await team.h.ctx.store.touchpoints.set_shortlist(
+        ws.id, [tp.id for tp in await team.h.ctx.store.touchpoints.live(ws.id)]
+    )
+
+    async def unreachable(*args: object, **kwargs: object) -> None:
+        raise TelegramNetworkError(method=SendMessage(chat_id=team.chat.id, text=""), message="")
+
+    monkeypatch.setattr(team.rating, "round_view", unreachable)
+    with pytest.raises(TelegramNetworkError):
+        await team.rating.open_round(ws, timedelta(minutes=30))
+    (rnd,) = await team.h.ctx.store.rounds.for_workshop(ws.id)
+    pending = {job.key for job in await team.h.ctx.store.jobs.pending()}
+    expected = {f"rating_close:{rnd.id}", f"rating_remind:{rnd.id}:half"}
+    assert expected <= pending, pending

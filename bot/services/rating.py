@@ -66,39 +66,58 @@ class RatingService:
         if length is None and ws.round_seconds:
             length = timedelta(seconds=ws.round_seconds)
         length = length or timedelta(minutes=(await self.settings.of(ws.chat_id)).rating_minutes)
-        deadline = utcnow() + length
+        opened = utcnow()
+        deadline = opened + length
+        timers = self._timers(opened, deadline)
         rnd = await store.rounds.open(
             ws.id,
             secrets.token_urlsafe(12),
             deadline,
             [tp.id for tp in touchpoints],
             await self.steering.member_count(ws.chat_id),
+            # Stored with the round: no crash can leave it open without its deadline.
+            timers=lambda round_id: [
+                (job_key(kind, round_id, suffix), kind.value, when)
+                for kind, suffix, when in timers
+            ],
         )
         if rnd is None:
             return None
+        for kind, suffix, when in timers:
+            self.ctx.scheduler.arm(kind, rnd.id, when, suffix)
         text, markup = await self.round_view(rnd, ws)
         sent = await self.ctx.bot.send_message(
             ws.chat_id, text, reply_markup=markup, message_thread_id=ws.thread_id
         )
         await store.rounds.set_message(rnd.id, sent.message_id)
-        await self._arm(rnd.id, rnd.opened_at, deadline)
         self.results.renderer.warm()  # the wheel will be wanted when the round closes
         await self.wizard.invite_customers(rnd, ws)
         return rnd
 
-    async def _arm(self, round_id: int, opened: datetime, deadline: datetime) -> None:
-        scheduler = self.ctx.scheduler
-        await scheduler.schedule(JobKind.RATING_CLOSE, round_id, deadline)
+    @staticmethod
+    def _timers(opened: datetime, deadline: datetime) -> list[tuple[JobKind, str, datetime]]:
+        """The deadline and the reminders that still lie ahead: (kind, suffix, when)."""
         length = deadline - opened
         reminders = {
             "half": opened + length / 2 if length >= HALF_TIME_FROM else None,
             "last": deadline - LAST_CALL if length >= LAST_CALL_FROM else None,
         }
-        for suffix, when in reminders.items():
-            if when is not None and when > utcnow():
-                await scheduler.schedule(JobKind.RATING_REMIND, round_id, when, suffix)
-            else:
-                await scheduler.cancel([job_key(JobKind.RATING_REMIND, round_id, suffix)])
+        now = utcnow()
+        return [(JobKind.RATING_CLOSE, "", deadline)] + [
+            (JobKind.RATING_REMIND, suffix, when)
+            for suffix, when in reminders.items()
+            if when is not None and when > now
+        ]
+
+    async def _arm(self, round_id: int, opened: datetime, deadline: datetime) -> None:
+        scheduler = self.ctx.scheduler
+        timers = self._timers(opened, deadline)
+        for kind, suffix, when in timers:
+            await scheduler.schedule(kind, round_id, when, suffix)
+        ahead = {suffix for _kind, suffix, _when in timers}
+        await scheduler.cancel(
+            [job_key(JobKind.RATING_REMIND, round_id, s) for s in REMINDERS if s not in ahead]
+        )
 
     def rate_url(self, rnd: Round) -> str:
         return self.wizard.rate_url(rnd)

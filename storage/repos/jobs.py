@@ -11,15 +11,18 @@ from storage.db import to_iso, utcnow
 from storage.models import Job
 from storage.repos.base import Repo
 
+# Create or move a pending job; also used by the transactions that store a job together
+# with what it is for (a workshop's bell, a round's deadline, a publication).
+UPSERT_JOB = (
+    "INSERT INTO jobs (key, kind, ref_id, run_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at, done_at = NULL"
+)
+
 
 class JobRepo(Repo):
     async def put(self, key: str, kind: JobKind, ref_id: int, run_at: datetime) -> None:
         """Create or move a pending job."""
-        await self._db.execute(
-            "INSERT INTO jobs (key, kind, ref_id, run_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at, done_at = NULL",
-            (key, kind.value, ref_id, to_iso(run_at)),
-        )
+        await self._db.execute(UPSERT_JOB, (key, kind.value, ref_id, to_iso(run_at)))
 
     async def pending(self) -> list[Job]:
         return await self._all(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from storage import rows
 from storage.db import Database, to_iso, utcnow
 from storage.models import Answers, Rater, RaterState, Rating, Round, RoundItem
 from storage.repos.base import Repo
+from storage.repos.jobs import UPSERT_JOB
 from storage.repos.workshops import change_phase, phase_change
 
 CACHED_ROUNDS = 5_000
@@ -39,6 +40,7 @@ class RoundRepo(Repo):
         deadline: datetime,
         touchpoint_ids: Sequence[int],
         members: int | None = None,
+        timers: Callable[[int], Sequence[tuple[str, str, datetime]]] = lambda _id: (),
     ) -> Round | None:
         """Open the next round on these touchpoints and move the workshop to rating; the
         length kept for it from /rate is used up.
@@ -76,6 +78,10 @@ class RoundRepo(Repo):
             await conn.executemany(
                 "INSERT INTO round_items (round_id, touchpoint_id, position) VALUES (?, ?, ?)",
                 [(round_id, tp_id, pos) for pos, tp_id in enumerate(touchpoint_ids, start=1)],
+            )
+            await conn.executemany(
+                UPSERT_JOB,
+                [(key, kind, round_id, to_iso(when)) for key, kind, when in timers(round_id)],
             )
             await change_phase(conn, workshop_id, Phase.RATING)
             await conn.execute(
@@ -184,8 +190,7 @@ class RoundRepo(Repo):
             )
             if publish is not None:
                 conn.execute(
-                    "INSERT INTO jobs (key, kind, ref_id, run_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at, done_at = NULL",
+                    UPSERT_JOB,
                     (publish[0], publish[1], round_id, now),
                 )
             return True

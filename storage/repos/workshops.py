@@ -13,6 +13,7 @@ from storage import rows
 from storage.db import to_iso, utcnow
 from storage.models import Workshop
 from storage.repos.base import Repo
+from storage.repos.jobs import UPSERT_JOB
 
 _ACTIVE = tuple(phase.value for phase in Phase if phase.active)
 
@@ -57,8 +58,7 @@ class WorkshopRepo(Repo):
             )
             workshop_id = cursor.lastrowid or 0
             await conn.executemany(
-                "INSERT INTO jobs (key, kind, ref_id, run_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET run_at = excluded.run_at, done_at = NULL",
+                UPSERT_JOB,
                 [
                     (key, kind, workshop_id, to_iso(when))
                     for key, kind, when in timers(workshop_id)
