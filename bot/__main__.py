@@ -1,4 +1,5 @@
-"""`python -m bot [--config PATH]`: run Touchwheel; `python -m bot demo`: play a workshop."""
+"""`python -m bot [--config PATH]`: run Touchwheel; `python -m bot demo`: play a workshop;
+`python -m bot playbook train|eval`: fit or evaluate the channel classifier (dev only)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         return demo(argv[1:])
     if argv[:1] == ["backup"]:
         return backup(argv[1:])
+    if argv[:1] == ["playbook"]:
+        from bot.training.cli import main as playbook
+
+        return playbook(argv[1:])
     parser = argparse.ArgumentParser(prog="touchwheel", description=__doc__)
     parser.add_argument(
         "--config", help="path to config.toml (default: $TOUCHWHEEL_CONFIG or ./config.toml)"

@@ -1,10 +1,15 @@
 """The improvement playbook: a touchpoint's channel type, read from its text, and actions.
 
-Words are compared by their Snowball stems (Russian for Cyrillic words, English and Dutch
-for Latin ones), so word endings do not matter. Among all matches the most specific wins:
-a keyword beats a context word, a phrase beats a single word, a longer stem beats a shorter
-one, a word as written beats another form of it, an earlier word beats a later one.
-See playbook.toml for the data.
+The channel is read by a linear classifier trained on the labelled touchpoints in
+tests/data/touchpoints (`python -m bot playbook train`; evaluated by `python -m bot playbook
+eval`, see docs/playbook.md). Its features are the text's character n-grams, words, word pairs
+and Snowball stems (Russian for Cyrillic words, English and Dutch for Latin ones), and which
+channels the keyword rules of playbook.toml point to. The model lives in channel_model.json.gz
+and is scored here in pure Python; when it is not confident, `classify` says None.
+
+The keyword rules: among all matches the most specific wins: a keyword beats a context word,
+a phrase beats a single word, a longer stem beats a shorter one, a word as written beats
+another form of it, an earlier word beats a later one. See playbook.toml for the data.
 """
 
 from __future__ import annotations
@@ -17,13 +22,19 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 import snowballstemmer
 
+from bot.core.linear import LinearModel
 from bot.domain import CRITERIA, Criterion
 
 LANGUAGES = ("en", "ru", "nl")
 FALLBACK = "fallback"
+MODEL_FILE = "channel_model.json.gz"
+# Bump when `Playbook.features` changes: the model's fingerprint includes it.
+FEATURES_VERSION = 1
+CHAR_NGRAMS = range(2, 6)
 
 _WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[а-я]")
@@ -113,21 +124,79 @@ class Channel:
 class Playbook:
     channels: tuple[Channel, ...]
 
-    def channel_for(self, text: str) -> Channel:
-        """The channel of the most specific keyword found in `text` (the fallback if none)."""
+    def matches(self, text: str) -> list[tuple[tuple[int, int, int, int, int], Channel, bool]]:
+        """Every keyword rule that fires on `text`: (its rank, channel, whether strong)."""
         text_words = words(text)
-        best: tuple[tuple[int, int, int, int, int], Channel] | None = None
+        # Quick noes: a keyword's first word (or its prefix, suffix) is nowhere in the text.
+        every_stem = frozenset().union(*map(stems, text_words))
+        heads = {w[:k] for w in text_words for k in range(1, len(w) + 1)}
+        tails = {w[-k:] for w in text_words for k in range(1, len(w) + 1)}
+        found_all = []
         for channel in self.channels:
             for keyword in channel.keywords:
+                if keyword.mode is Mode.WORD:
+                    if keyword.parts[0].isdisjoint(every_stem):
+                        continue
+                elif keyword.tokens[0] not in (heads if keyword.mode is Mode.PREFIX else tails):
+                    continue
                 found = keyword.find(text_words)
                 if found is None:
                     continue
                 at, length = found
                 exact = tuple(text_words[at : at + len(keyword.tokens)]) == keyword.tokens
                 rank = (int(keyword.strong), len(keyword.parts), length, int(exact), -at)
-                if best is None or rank > best[0]:
-                    best = (rank, channel)
-        return best[1] if best else self.channels[-1]
+                found_all.append((rank, channel, keyword.strong))
+        return found_all
+
+    def keyword_channel(self, text: str) -> Channel | None:
+        """The channel of the most specific keyword found in `text` (the old rules), if any."""
+        found = self.matches(text)
+        return max(found, key=lambda match: match[0])[1] if found else None
+
+    def features(self, text: str) -> dict[str, float]:
+        """What the classifier sees, for training and inference alike, each feature worth 1:
+        the character 2–5-grams of each word (`c:`, the word padded with spaces), the words
+        (`w:`), word pairs (`b:`), their other Snowball stems (`s:`), and the keyword rules:
+        `kw:<channel>` when a keyword of the channel is found, `ctx:<channel>` for a context
+        word, `rule:<channel>` for the rules' pick."""
+        text_words = words(text)
+        if not text_words:
+            return {}
+        found: set[str] = set()
+        for word in text_words:
+            padded = f" {word} "
+            for n in CHAR_NGRAMS:
+                found.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+        found.update("w:" + word for word in text_words)
+        found.update(f"b:{a} {b}" for a, b in pairwise(text_words))
+        found.update("s:" + s for word in text_words for s in stems(word) if s != word)
+        matches = self.matches(text)
+        found.update(("kw:" if strong else "ctx:") + c.name for _rank, c, strong in matches)
+        if matches:
+            found.add("rule:" + max(matches, key=lambda match: match[0])[1].name)
+        return dict.fromkeys(sorted(found), 1.0)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Each channel's probability for `text`, most likely first ({} when the model knows
+        none of the text's features: empty, emoji, unseen letters)."""
+        model = load_model()
+        probabilities = model.probabilities(self.features(text))
+        if probabilities is None:
+            return {}
+        ranked = sorted(zip(model.classes, probabilities, strict=True), key=lambda c: -c[1])
+        return dict(ranked)
+
+    def classify(self, text: str) -> str | None:
+        """The channel id of `text`, or None when the model is not confident enough."""
+        ranked = self.probabilities(text)
+        if not ranked:
+            return None
+        name, probability = next(iter(ranked.items()))
+        return name if probability >= load_model().threshold else None
+
+    def channel_for(self, text: str) -> Channel:
+        """The channel of `text`, or the fallback when the classifier is unsure."""
+        return self.named(self.classify(text)) or self.channels[-1]
 
     def named(self, name: str | None) -> Channel | None:
         return next((c for c in self.channels if c.name == name), None)
@@ -170,3 +239,15 @@ def load_playbook() -> Playbook:
     if channels[-1].name != FALLBACK:
         raise ValueError("playbook: the fallback channel must come last")
     return Playbook(tuple(channels))
+
+
+@cache
+def load_model() -> LinearModel:
+    """The channel classifier in bot/core/channel_model.json.gz, read on first use."""
+    return LinearModel.load(resources.files("bot.core").joinpath(MODEL_FILE).read_bytes())
+
+
+def classify(text: str) -> str | None:
+    """The channel id of a touchpoint's text, or None when the model is not confident (the
+    top probability is under the model's threshold) or the text has nothing to read."""
+    return load_playbook().classify(text)
