@@ -197,9 +197,10 @@ class RatingService:
         results are then published in the background, and the rater sees the closed
         summary at once)."""
         tap = await self.wizard.tap(user_id, chat_id, data)
-        rnd, ws = tap.finished, tap.workshop
-        if rnd is None or ws is None or tap.answers is None:
+        state = tap.finished
+        if state is None:
             return tap
+        rnd, ws = state.round, state.workshop
         if not await self.mark_finished(rnd, user_id, ws):
             return tap
         closed = await self.ctx.store.rounds.get(rnd.id) or rnd
@@ -207,7 +208,7 @@ class RatingService:
         if len(self._shown_closed) > SHOWN_CLOSED_MAX:
             self._shown_closed.pop(next(iter(self._shown_closed)))
         shown.add(user_id)
-        view = self.wizard.view(closed, ws, tap.items, tap.answers, None)
+        view = self.wizard.view(closed, ws, state.items, state.answers, None)
         return Tap(tap.notice, tap.alert, view)
 
     async def mark_finished(self, rnd: Round, user_id: int, ws: Workshop) -> bool:

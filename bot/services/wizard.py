@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram.types import Message
 from aiogram.types import User as TelegramUser
@@ -25,7 +25,7 @@ from bot.services.telegram import edit_text, send_private
 from bot.views import rating as views
 from bot.views.callbacks import RateAction, RateOp
 from bot.views.common import LINK_INVALID, message_link
-from storage.models import Answers, Round, RoundItem, Workshop
+from storage.models import Answers, RaterState, Round, RoundItem, Workshop
 
 RATE_PREFIX = "r_"
 
@@ -33,15 +33,13 @@ RATE_PREFIX = "r_"
 @dataclass(frozen=True, slots=True)
 class Tap:
     """What a press in the wizard comes to: the notice for the button, the next view, and
-    whether it was the rater's last answer (`finished`: the round may close now)."""
+    whether it was a team member's last answer (`finished`: the round, its workshop and the
+    answers as they are now; the round may close)."""
 
     notice: str | None = None
     alert: bool = False
     view: views.View | None = None
-    finished: Round | None = None
-    workshop: Workshop | None = None
-    answers: Answers | None = None
-    items: tuple[RoundItem, ...] = ()
+    finished: RaterState | None = None
 
 
 @dataclass(eq=False)
@@ -175,9 +173,7 @@ class WizardService:
             # Customers do not count towards closing the round.
             if target is None and is_complete(spokes, answers) and not customer:
                 view = self.view(rnd, ws, items, answers, None)
-                return Tap(
-                    notice, view=view, finished=rnd, workshop=ws, answers=answers, items=items
-                )
+                return Tap(notice, view=view, finished=replace(state, answers=answers))
         elif data.op is RateOp.BACK:
             target = max(0, step - 1)
         return Tap(notice, view=self.view(rnd, ws, items, answers, target, customer))
