@@ -72,6 +72,12 @@ BUSINESSES = {
     "carservice",
     "realestate",
     "furniture",
+    "pharmacy",
+    "airline",
+    "veterinary",
+    "cleaning",
+    "events",
+    "coworking",
 }
 
 
