@@ -85,7 +85,7 @@ class Report:
                 figure,
                 f"{ours:.{digits}f} {unit}",
                 f"{base:.{digits}f} {unit}",
-                f"{ratio:.2f}×",
+                f"{ratio:.2f}×" if math.isfinite(ratio) else "—",
                 target,
                 judge(target, ours, ratio, unit) if met is None else met,
             )
@@ -111,6 +111,7 @@ async def ingest(report: Report, args: argparse.Namespace) -> None:
                     else start_echo(bench, Path(tmp) / "loop-lag.log")
                 )
                 figures: dict[str, float] = {}
+                memory = {"at start-up": proc.rss_mib()}
                 # The monitor's floor: the longest stall of the idle process over a second.
                 await proc.lag()
                 await asyncio.sleep(1)
@@ -125,12 +126,19 @@ async def ingest(report: Report, args: argparse.Namespace) -> None:
                 figures["idea_tput"] = args.ideas / burst.seconds
                 figures["idea_cpu_ms"] = (proc.cpu() - cpu0) * 1000 / args.ideas
                 figures["stall_burst"] = await proc.lag()
-                # Steady rates: latency from the update to its acknowledgement.
+                memory["after the burst"] = proc.rss_mib()
+                # Steady rates: latency from the update to its acknowledgement. Each phase
+                # starts once what the last one queued went out (its board edits).
                 for rate in args.rates:
+                    await bench.drained()
+                    await proc.lag()
                     acks = await bench.steady_ideas(world, rate, args.seconds)
+                    figures[f"stall_{rate}"] = await proc.lag()
                     figures[f"p50_{rate}"] = acks.percentile(50)
                     figures[f"p99_{rate}"] = acks.percentile(99)
+                memory["after the steady rates"] = proc.rss_mib()
                 # CPU per idea as a workshop fills up to its cap: the last ideas vs the first.
+                await bench.drained()
                 shallow, deep = await bench.sequential_ideas(
                     proc,
                     cap=MAX_TOUCHPOINTS,
@@ -140,26 +148,36 @@ async def ingest(report: Report, args: argparse.Namespace) -> None:
                 )
                 figures["idea_cpu_shallow_ms"], figures["idea_cpu_deep_ms"] = shallow, deep
                 # Rating taps: `raters` people in one group, all but the last step.
+                await bench.drained()
                 taps = await bench.taps(proc, raters=args.raters, touchpoints=3, rounds=touchwheel)
                 figures["tap_cpu_ms"] = taps.cpu_ms
                 figures["tap_p99"] = taps.p99
-                # The facilitator closes the round at once: the wheel, the ranking and plan,
-                # every rater's wizard closed and told, while the taps' edits still queue.
-                finish = await bench.finish_round(proc, taps, publishes=touchwheel)
-                figures["wheel_s"] = finish.wheel_s
-                figures["published_s"] = finish.published_s
-                figures["stall_publish"] = finish.stall_ms
-                # A second round of as many raters, closed once everything queued went out.
-                taps = await bench.taps(
-                    proc, raters=args.raters, touchpoints=3, rounds=touchwheel, tag="B"
-                )
+                # The facilitator closes the round once everything the taps queued went out:
+                # the wheel, the ranking and plan (the first plan since start-up: the
+                # channel model loads), every rater's wizard closed and told.
                 figures["drain_s"] = await bench.drained()
                 finish = await bench.finish_round(proc, taps, publishes=touchwheel)
                 figures["wheel_drained_s"] = finish.wheel_s
                 figures["published_drained_s"] = finish.published_s
                 figures["stall_publish_drained"] = finish.stall_ms
-                figures["rss_idle"] = proc.rss_mib()
+                memory["after the first round"] = proc.rss_mib()
+                # A second round of as many raters, closed as soon as the last tap is
+                # answered, while the wizard edits of the taps still queue.
+                await bench.drained()
+                taps = await bench.taps(
+                    proc, raters=args.raters, touchpoints=3, rounds=touchwheel, tag="B"
+                )
+                finish = await bench.finish_round(proc, taps, publishes=touchwheel)
+                figures["wheel_s"] = finish.wheel_s
+                figures["published_s"] = finish.published_s
+                figures["stall_publish"] = finish.stall_ms
+                figures["rss_idle"] = memory["after the second round"] = proc.rss_mib()
                 results[name] = figures
+                report.notes.append(
+                    f"RSS of the {name} process along the load: "
+                    + ", ".join(f"{mib:.0f} MiB {when}" for when, mib in memory.items())
+                    + "."
+                )
             finally:
                 await proc.stop()
                 await bench.stop()
@@ -201,6 +219,14 @@ async def ingest(report: Report, args: argparse.Namespace) -> None:
             "≤ 50 ms" if rate == 300 else "",
             1,
         )
+        report.add(
+            f"`/idea` at {rate}/s, longest loop stall",
+            ours[f"stall_{rate}"],
+            base[f"stall_{rate}"],
+            "ms",
+            "",
+            1,
+        )
     report.add(
         f"CPU per idea, a workshop near its {MAX_TOUCHPOINTS} cap vs an empty one (ideas "
         f"{MAX_TOUCHPOINTS - args.window + 1}–{MAX_TOUCHPOINTS} vs 1–{args.window}, both "
@@ -236,8 +262,8 @@ async def ingest(report: Report, args: argparse.Namespace) -> None:
         2,
     )
     for key, when in (
-        ("", "`/finish` right after the last tap is answered"),
-        ("_drained", "`/finish` once the queued messages went out"),
+        ("_drained", "first round, `/finish` once the queued messages went out"),
+        ("", "second round, `/finish` right after the last tap is answered"),
     ):
         report.add(
             f"{when}: longest loop stall while the round of {args.raters} raters closes and "
@@ -504,8 +530,10 @@ def document(report: Report, args: argparse.Namespace, took: float) -> str:
         "raters tapping the rating wizard in one group (the echo bot gets the same callback",
         "queries) and the facilitator's `/finish` there, then the same again with",
         f"{args.raters} other raters in another group. The fake takes every message the bot",
-        "sends (pacing is the bot's job: its limiter runs as shipped). Each target is judged",
-        "as written: `×` on the ratio, a unit on Touchwheel's own figure.",
+        "sends (pacing is the bot's job: its limiter runs as shipped). Each steady rate, the",
+        "one-at-a-time ideas and the taps start once the bot has sent nothing for 2 s, so that",
+        "the board edits the previous phase queued do not count against them. Each target is",
+        "judged as written: `×` on the ratio, a unit on Touchwheel's own figure.",
         "",
         "- **Throughput**: the burst's ideas over the time from the first being handed to",
         "  `getUpdates` to the last one's acknowledgement.",
@@ -532,14 +560,15 @@ def document(report: Report, args: argparse.Namespace, took: float) -> str:
         "  phase. The echo bot runs a copy of the same monitor (so it imports nothing of the",
         "  bot). The floor is each process idle for 1 s after start-up.",
         "- **A round's close**: after the taps (all but each rater's last step), the",
-        "  facilitator sends `/finish`: in the first round as soon as the last tap is answered,",
-        "  while the wizard edits the taps caused still wait in the limiter (each private chat",
-        "  takes ~1 message a second after a burst of 5, all chats together 30 a second); in",
-        '  the second once the bot has sent nothing for 2 s ("drain", the time that took,',
-        "  the quiet 2 s not counted). The wheel time is from handing `/finish` to `getUpdates`",
-        "  to the `sendPhoto` arriving at the fake (drawn in the render worker, paced by the",
-        "  limiter like every message); the echo bot's figure is its reaction to the same",
-        "  `/finish`. The publication ends when every rater's private chat has its",
+        "  facilitator sends `/finish`: in the first round once the bot has sent nothing for",
+        '  2 s ("drain", the time that took, the quiet 2 s not counted; its close builds the',
+        "  first plan since start-up, so the channel model loads then); in the second as soon",
+        "  as the last tap is answered, while the wizard edits the taps caused still wait in",
+        "  the limiter (each private chat takes ~1 message a second after a burst of 5, all",
+        "  chats together 30 a second). The wheel time is from handing `/finish` to",
+        "  `getUpdates` to the `sendPhoto` arriving at the fake (drawn in the render worker,",
+        "  paced by the limiter like every message); the echo bot's figure is its reaction to",
+        "  the same `/finish`. The publication ends when every rater's private chat has its",
         '  "results are out" line; the stall is measured from `/finish` to then.',
         "- **RSS**: `VmRSS` of the bot process (not the render worker), idle 3 s after start-up",
         "  and at the end of the load above (after both rounds are published).",
@@ -561,7 +590,7 @@ def document(report: Report, args: argparse.Namespace, took: float) -> str:
         for r in report.rows
     ]
     if report.notes:
-        lines += ["", "## Notes", "", *report.notes]
+        lines += ["", "## Notes", "", *(f"- {note}" for note in report.notes)]
     return "\n".join(lines) + "\n"
 
 
