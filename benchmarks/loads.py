@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain import JobKind
+from bot.outbound import COUNTED
 from storage import Storage
 from storage.db import utcnow
 from tests.fakeapi import BOT_TOKEN, FakeChat, FakeTelegram, FakeUser, Sent
 
 ROOT = Path(__file__).resolve().parent.parent
+LOOP_LAG_ENV = "TOUCHWHEEL_LOOP_LAG_LOG"  # bot/app.py's, spelled out: an older checkout lacks it
 
 
 def bot_root() -> Path:
@@ -124,33 +126,42 @@ class Bench(FakeTelegram):
         return self.latencies(keys)
 
     async def sequential_ideas(
-        self, proc: Proc, before: int, count: int, brainstorm: bool
+        self, proc: Proc, cap: int, window: int, workshops: int, brainstorm: bool
     ) -> tuple[float, float]:
-        """CPU per idea fed one at a time into a fresh group: the first `count` (an empty
-        workshop) and `count` more after `before` ideas (a full one)."""
-        people = [self.user(f"S{n}") for n in range(5)]
-        chat = self.group("Sequential", members=people, admins=people[:1])
-        if brainstorm:
-            await self.send(people[0], chat, "/brainstorm 3h")
-            await self.wait_message(chat, "Touchpoint brainstorm")
+        """CPU per idea fed one at a time into fresh groups, each filled up to `cap` ideas:
+        the first `window` (an empty workshop) and the last `window` (a nearly full one),
+        summed over `workshops` groups (the CPU clock ticks in 10 ms)."""
+        shallow = deep = 0.0
+        for w in range(workshops):
+            people = [self.user(f"S{w}_{n}") for n in range(5)]
+            chat = self.group(f"Sequential {w}", members=people, admins=people[:1])
+            if brainstorm:
+                await self.send(people[0], chat, "/brainstorm 3h")
+                await self.wait_message(chat, "Touchpoint brainstorm")
 
-        async def feed(start: int, amount: int) -> float:
-            cpu0 = proc.cpu()
-            for n in range(start, start + amount):
-                key = await self.push_message(
-                    people[n % 5], chat, f"/idea Channel number {n} here"
-                )
-                await self.all_acked([key])
-            return (proc.cpu() - cpu0) * 1000 / amount
+            shallow += await self._feed(proc, chat, people, 0, window)
+            await self._feed(proc, chat, people, window, cap - 2 * window)
+            deep += await self._feed(proc, chat, people, cap - window, window)
+        timed = window * workshops
+        return shallow * 1000 / timed, deep * 1000 / timed
 
-        shallow = await feed(0, count)
-        await feed(count, before - count)
-        return shallow, await feed(before, count)
+    async def _feed(
+        self, proc: Proc, chat: FakeChat, people: list[FakeUser], start: int, amount: int
+    ) -> float:
+        """Ideas `start`… one at a time, each once the last is acknowledged; the CPU seconds."""
+        cpu0 = proc.cpu()
+        for n in range(start, start + amount):
+            key = await self.push_message(people[n % 5], chat, f"/idea Channel number {n} here")
+            await self.all_acked([key])
+        return proc.cpu() - cpu0
 
-    async def taps(self, proc: Proc, raters: int, touchpoints: int, rounds: bool) -> Taps:
-        """`raters` people in one group tap through the wizard, all but the last step."""
-        people = [self.user(f"R{n}") for n in range(raters)]
-        chat = self.group("Raters", members=people, admins=people[:1])
+    async def taps(
+        self, proc: Proc, raters: int, touchpoints: int, rounds: bool, tag: str = ""
+    ) -> Taps:
+        """`raters` people (new ones for each `tag`) in one group tap through the wizard, all
+        but the last step, each step once every rater's previous tap was answered."""
+        people = [self.user(f"R{tag}{n}") for n in range(raters)]
+        chat = self.group(f"Raters {tag}", members=people, admins=people[:1])
         wizards: list[tuple[FakeUser, Sent]] = []
         round_id = "0"
         if rounds:
@@ -188,7 +199,52 @@ class Bench(FakeTelegram):
             await self.all_acked(batch)
             keys += batch
         cpu = (proc.cpu() - cpu0) * 1000 / len(keys)
-        return Taps(cpu, self.latencies(keys).percentile(99))
+        return Taps(cpu, self.latencies(keys).percentile(99), chat, people)
+
+    async def drained(self, quiet: float = 2.0, timeout: float = 600) -> float:
+        """Wait until the bot has sent no message and no edit for `quiet` seconds (what its
+        limiter held back has gone out); the seconds it took, the quiet period not counted."""
+        began = time.monotonic()
+        seen = len(self.calls)
+        last = began
+        while time.monotonic() - last < quiet:
+            if time.monotonic() - began > timeout:
+                raise AssertionError("the bot kept sending")
+            await asyncio.sleep(0.1)
+            if any(name in COUNTED for name, _params in self.calls[seen:]):
+                last = time.monotonic()
+            seen = len(self.calls)
+        return last - began
+
+    async def finish_round(self, proc: Proc, taps: Taps, publishes: bool) -> Finish:
+        """The facilitator sends /finish in the raters' group: the time to the wheel photo
+        (Touchwheel) or to the acknowledgement (echo), the time until every rater got the
+        private "results are out" line (the publication done), and the longest loop stall
+        in between (Touchwheel's own monitor; NaN for the echo bot)."""
+        await proc.lag()  # starts the monitor's window over
+        photos = len([m for m in self.bot_messages(taps.chat) if m.kind == "photo"])
+        began = time.monotonic()
+        key = await self.push_message(taps.people[0], taps.chat, "/finish")
+        if not publishes:
+            await self.all_acked([key])
+            done = self.acked[key] - self.pushed[key]
+            return Finish(done, done, await proc.lag())
+
+        def wheel() -> Sent | None:
+            shown = [m for m in self.bot_messages(taps.chat) if m.kind == "photo"]
+            return shown[photos] if len(shown) > photos else None
+
+        photo: Sent = await self.wait_for(wheel, 600, "the wheel")
+        await self.wait_for(
+            lambda: all(
+                any("results of rating round" in m.text for m in self.bot_messages(chat))
+                for chat in (self.private(person) for person in taps.people)
+            ),
+            600,
+            "every rater's results line",
+        )
+        published = time.monotonic() - began
+        return Finish(photo.sent_at - began, published, await proc.lag())
 
     @staticmethod
     async def populate(folder: Path, running: int) -> None:
@@ -222,6 +278,15 @@ class Burst:
 class Taps:
     cpu_ms: float
     p99: float
+    chat: FakeChat
+    people: list[FakeUser]
+
+
+@dataclass
+class Finish:
+    wheel_s: float  # /finish to the wheel photo (echo: to its acknowledgement)
+    published_s: float  # /finish to the last rater's "results are out" line
+    stall_ms: float  # the longest loop stall in between (NaN without the monitor)
 
 
 @dataclass
@@ -236,10 +301,32 @@ class Latencies:
 
 
 class Proc:
-    """A bot process: its CPU time and memory, read from /proc."""
+    """A bot process: its CPU time and memory, read from /proc; the longest event-loop stall
+    from Touchwheel's opt-in monitor (TOUCHWHEEL_LOOP_LAG_LOG, bot/app.py)."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, lag_log: Path | None = None) -> None:
         self.proc = proc
+        self.lag_log = lag_log
+
+    def _lag_lines(self) -> list[str]:
+        assert self.lag_log is not None
+        if not self.lag_log.exists():
+            return []
+        return self.lag_log.read_text(encoding="utf-8").splitlines()
+
+    async def lag(self) -> float:
+        """The longest loop stall (ms) since the last call (or the start); the monitor then
+        starts over. NaN for a process without the monitor."""
+        if self.lag_log is None:
+            return float("nan")
+        before = len(self._lag_lines())
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 30
+        while len(lines := self._lag_lines()) <= before:
+            if time.monotonic() > deadline:
+                raise AssertionError("the loop-lag monitor did not answer SIGUSR1")
+            await asyncio.sleep(0.01)
+        return float(lines[-1])
 
     def cpu(self) -> float:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -261,21 +348,26 @@ class Proc:
                 await self.proc.wait()
 
 
-async def _launch(bench: Bench, *args: str) -> Proc:
+async def _launch(bench: Bench, *args: str, lag_log: Path | None = None) -> Proc:
     polls = bench.polls
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if lag_log is not None:
+        env[LOOP_LAG_ENV] = str(lag_log)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         *args,
         cwd=bot_root() if args[:2] == ("-m", "bot") else ROOT,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env=env,
     )
     await bench.wait_for(lambda: bench.polls > polls, 120, "the first getUpdates")
-    return Proc(proc)
+    return Proc(proc, lag_log)
 
 
-async def start_bot(bench: Bench, folder: Path) -> Proc:
+async def start_bot(bench: Bench, folder: Path, watch_lag: bool = False) -> Proc:
+    """Touchwheel as shipped, its database and config in `folder`; with `watch_lag`, its
+    loop-lag monitor on (an older checkout without one ignores the variable)."""
     config = folder / "config.toml"
     config.write_text(
         "\n".join(
@@ -292,9 +384,11 @@ async def start_bot(bench: Bench, folder: Path) -> Proc:
         + "\n",
         encoding="utf-8",
     )
-    return await _launch(bench, "-m", "bot", "--config", str(config))
+    lag_log = folder / "loop-lag.log" if watch_lag else None
+    return await _launch(bench, "-m", "bot", "--config", str(config), lag_log=lag_log)
 
 
-async def start_echo(bench: Bench) -> Proc:
+async def start_echo(bench: Bench, lag_log: Path | None = None) -> Proc:
+    """The echo bot; with `lag_log`, its copy of Touchwheel's loop-lag monitor on."""
     api = f"http://127.0.0.1:{bench.port}"
-    return await _launch(bench, "-m", "benchmarks.echo_bot", api, BOT_TOKEN)
+    return await _launch(bench, "-m", "benchmarks.echo_bot", api, BOT_TOKEN, lag_log=lag_log)

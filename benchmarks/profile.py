@@ -24,6 +24,9 @@ WATCH = ("aiosqlite", "pydantic", "aiogram/dispatcher", "aiogram/client", "keybo
 
 
 async def sample(kind: str, out: Path) -> None:
+    """The bot process sampled through one workload: "ideas" (a burst of 1,500 in 50
+    groups), "taps" (100 raters joining a round and tapping 8 steps), "close" (`/finish` on
+    such a round once its queued messages went out, until everything is published)."""
     from benchmarks.loads import Bench, start_bot
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -33,6 +36,10 @@ async def sample(kind: str, out: Path) -> None:
         try:
             world = await bench.world(50, 5)
             await bench.brainstorms(world)
+            taps = None
+            if kind == "close":
+                taps = await bench.taps(proc, raters=100, touchpoints=3, rounds=True)
+                await bench.drained()
             spy = await asyncio.create_subprocess_exec(
                 *("py-spy", "record", "--pid", str(proc.proc.pid), "--format", "raw"),
                 *("-o", str(out), "--rate", "200", "--nonblocking"),
@@ -42,8 +49,17 @@ async def sample(kind: str, out: Path) -> None:
             await asyncio.sleep(1)
             if kind == "ideas":
                 await bench.burst_ideas(world, 1500)
-            else:
+            elif kind == "taps":
                 await bench.taps(proc, raters=100, touchpoints=3, rounds=True)
+            else:
+                assert taps is not None
+                await bench.push_message(taps.people[0], taps.chat, "/finish")
+                await bench.wait_for(
+                    lambda: any(m.kind == "photo" for m in bench.bot_messages(taps.chat)),
+                    600,
+                    "the wheel",
+                )
+                await bench.drained()
             spy.send_signal(signal.SIGINT)
             await spy.wait()
         finally:
@@ -72,9 +88,11 @@ def summary(raw: Path, top: int = 14) -> list[str]:
     rows = [
         f"| {share * 100 / total:.1f}% | `{name}` |" for name, share in inclusive.most_common(top)
     ]
-    spent = [f"| {n * 100 / total:.1f}% | {where} |" for where, n in self_time(raw).most_common()]
+    by_place = self_time(raw)
+    idle = by_place[IDLE]
+    spent = [f"| {n * 100 / total:.1f}% | {where} |" for where, n in by_place.most_common()]
     return [
-        f"{total} samples.",
+        f"{total} samples, {total - idle} of them busy (not the loop waiting in `epoll`).",
         "",
         "| share | frame (inclusive) |",
         "|---|---|",
@@ -86,6 +104,7 @@ def summary(raw: Path, top: int = 14) -> list[str]:
     ]
 
 
+IDLE = "the loop waiting for I/O (selectors.py, epoll: idle, yet sampled by py-spy)"
 PACKAGES = (
     ("aiosqlite", "aiosqlite + sqlite3 (its own thread)"),
     ("sqlite3", "aiosqlite + sqlite3 (its own thread)"),
@@ -96,7 +115,7 @@ PACKAGES = (
     ("aiogram/", "aiogram (dispatcher, client, filters)"),
     ("aiohttp", "aiohttp (HTTP to the Bot API)"),
     ("asyncio", "asyncio (event loop, futures)"),
-    ("selectors", "the loop waiting for I/O (epoll: idle, yet sampled by py-spy)"),
+    ("selectors.py", IDLE),
     ("logging", "logging"),
     ("json", "json"),
     ("threading", "thread hand-offs (threading, queue)"),
@@ -128,15 +147,20 @@ async def main() -> None:
     lines = [
         "# Profiles",
         "",
-        "Written by `uv run python -m benchmarks.profile`. Each section samples the bot process",
-        "at 200 Hz through the same workload (1,500 ideas in 50 groups; 100 raters tapping 8",
-        "steps), so the sample count is the CPU time it took.",
+        "Written by `uv run python -m benchmarks.profile --before <older checkout>`. Each",
+        "section samples the bot process (`python -m bot`, the render worker not included) at",
+        "200 Hz with py-spy through the same workload: ideas, a burst of 1,500 in 50 groups;",
+        "taps, 100 raters joining a round and tapping 8 steps; close, the facilitator's",
+        "`/finish` on such a round (once its queued messages went out) until the wheel, the",
+        "ranking and plan and every rater's closed wizard and private line are out. py-spy",
+        "also samples the event loop waiting in `epoll` (selectors.py); the busy samples,",
+        "without those, are the CPU time it took. Shares are of all samples.",
         "",
     ]
     checkouts = ([("before", Path(args.before))] if args.before else []) + [("after", ROOT)]
     for label, checkout in checkouts:
         os.environ["BENCH_BOT_ROOT"] = str(checkout)
-        for kind in ("ideas", "taps"):
+        for kind in ("ideas", "taps", "close"):
             with tempfile.TemporaryDirectory() as tmp:
                 raw = Path(tmp) / f"{kind}.txt"
                 await sample(kind, raw)

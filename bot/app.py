@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
+import signal
+from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -57,6 +60,8 @@ from storage import Storage
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+LOOP_LAG_ENV = "TOUCHWHEEL_LOOP_LAG_LOG"
+LOOP_LAG_PERIOD = 0.005
 CONNECT_FIRST_DELAY = 1.0
 CONNECT_MAX_DELAY = 60.0
 
@@ -89,6 +94,37 @@ async def connect(
             await asyncio.sleep(wait)
             delay = min(delay * 2, max_delay)
             attempt += 1
+
+
+def watch_loop_lag(path: str) -> Callable[[], None]:
+    """Off by default; the benchmark sets TOUCHWHEEL_LOOP_LAG_LOG=path. A callback due every
+    5 ms notes how late the event loop ran it; SIGUSR1, and stopping, append the largest
+    delay since the last line to `path` (ms) and start over. Returns the stop function."""
+    loop = asyncio.get_running_loop()
+    worst = 0.0
+    timer: asyncio.TimerHandle | None = None
+
+    def tick(due: float) -> None:
+        nonlocal worst, timer
+        now = loop.time()
+        worst = max(worst, now - due)
+        timer = loop.call_at(now + LOOP_LAG_PERIOD, tick, now + LOOP_LAG_PERIOD)
+
+    def dump() -> None:
+        nonlocal worst
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"{worst * 1000:.2f}\n")
+        worst = 0.0
+
+    def stop() -> None:
+        loop.remove_signal_handler(signal.SIGUSR1)
+        if timer is not None:
+            timer.cancel()
+        dump()
+
+    tick(loop.time())
+    loop.add_signal_handler(signal.SIGUSR1, dump)
+    return stop
 
 
 def make_bot(config: Config) -> Bot:
@@ -165,6 +201,8 @@ async def run(config: Config) -> None:
     store = await Storage.open(config.storage.path)
     bot = make_bot(config)
     scheduler = JobScheduler(store.jobs)
+    lag_log = os.environ.get(LOOP_LAG_ENV)
+    stop_lag = watch_loop_lag(lag_log) if lag_log else None
     try:
         me = await connect(bot)
         ctx = AppContext(
@@ -194,4 +232,6 @@ async def run(config: Config) -> None:
         await scheduler.shutdown()
         await bot.session.close()
         await store.close()
+        if stop_lag is not None:
+            stop_lag()
         log.info("stopped")
