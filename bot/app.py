@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 import os
 import signal
@@ -217,6 +218,11 @@ async def run(config: Config) -> None:
         await set_commands(bot, ctx.i18n)
         restored = await scheduler.start()
         log.info("@%s started; %d pending jobs re-armed", me.username, restored)
+        # What start-up built lives as long as the process: keep it out of every garbage
+        # collection, so that a full one walks only what updates made (over the ~240k objects
+        # of a loaded bot, one took 165-400 ms, a stall on the event loop).
+        gc.collect()
+        gc.freeze()
 
         async def drain() -> None:
             """Let the updates being handled finish (bounded) before stopping."""

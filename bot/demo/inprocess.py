@@ -8,6 +8,7 @@ real dispatcher over a real database.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
@@ -369,8 +370,10 @@ class Harness:
         await self.settle()
 
     async def settle(self) -> None:
-        """Wait until the jobs started in the background are done."""
+        """Wait until the jobs and tasks started in the background are done."""
         await self.ctx.scheduler.idle()
+        if self.ctx.background:
+            await asyncio.wait(set(self.ctx.background))
 
     async def click(self, user: User, msg: Message, data: str) -> None:
         await self.feed(callback_update(user, msg, data))

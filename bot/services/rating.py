@@ -90,7 +90,7 @@ class RatingService:
             ws.chat_id, text, reply_markup=markup, message_thread_id=ws.thread_id
         )
         await store.rounds.set_message(rnd.id, sent.message_id)
-        self.results.renderer.warm()  # the wheel will be wanted when the round closes
+        self.results.warm()  # the wheel and the plan will be wanted when the round closes
         await self.wizard.invite_customers(rnd, ws)
         return rnd
 

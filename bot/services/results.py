@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -10,7 +11,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from bot.context import AppContext
 from bot.core.ideas import normalise
 from bot.core.plan import build_plan, corrected, is_unsure
-from bot.core.playbook import load_playbook
+from bot.core.playbook import load_model, load_playbook
 from bot.core.scoring import Answer, RoundScore, score_round
 from bot.domain import Choice, Entry, RoundStatus
 from bot.services.render import Renderer
@@ -115,6 +116,16 @@ class ResultsService:
             report = await self.post_report(results)
             await store.rounds.set_report_message(rnd.id, report)
         return await store.rounds.get(rnd.id) or rnd
+
+    def warm(self) -> None:
+        """A round opened: start the render worker and load the channel model in a thread
+        now, so that closing it does neither on the event loop."""
+        self.renderer.warm()
+        self.ctx.spawn(self._load_model())
+
+    @staticmethod
+    async def _load_model() -> None:
+        await asyncio.to_thread(load_model)
 
     def plan_entries(
         self,
