@@ -185,7 +185,9 @@ class RateLimiter(BaseRequestMiddleware):
         group_window: float = 60,
         edit_reserve: int = EDIT_RESERVE,
     ) -> None:
-        self._overall = AsyncLimiter(overall_per_second, 1)
+        # The bot's overall allowance, in lanes too: a burst of private edits (a round's
+        # raters tapping through the wizard) does not hold back a group's results.
+        self._overall = GroupWindow(max(1, int(overall_per_second)), 1.0, reserve=0)
         self._group_per_minute = group_per_minute
         self._group_window = group_window
         self._edit_reserve = edit_reserve
@@ -231,13 +233,13 @@ class RateLimiter(BaseRequestMiddleware):
         name = method.__api_method__
         chat_id: Any = getattr(method, "chat_id", None)
         counted = name in COUNTED
-        if not counted or not isinstance(chat_id, int | str):
-            return await self._send(make_request, bot, method, counted)
-        if isinstance(chat_id, int) and chat_id > 0:
-            await self._private_limiter(chat_id).acquire()
-            return await self._send(make_request, bot, method, counted)
         editing = name in _EDITING
         which = Lane.EDIT if editing else _lane.get()
+        if not counted or not isinstance(chat_id, int | str):
+            return await self._send(make_request, bot, method, which if counted else None)
+        if isinstance(chat_id, int) and chat_id > 0:
+            await self._private_limiter(chat_id).acquire()
+            return await self._send(make_request, bot, method, which)
         key = (chat_id, int(getattr(method, "message_id", None) or 0))
         mine: asyncio.Future[None] | None = None
         if editing:
@@ -254,7 +256,7 @@ class RateLimiter(BaseRequestMiddleware):
             if mine is not None and self._edits.get(key) is mine:
                 del self._edits[key]
         try:
-            response = await self._send(make_request, bot, method, counted)
+            response = await self._send(make_request, bot, method, which)
         except BaseException:
             group.release(ticket)
             raise
@@ -286,15 +288,18 @@ class RateLimiter(BaseRequestMiddleware):
         make_request: NextRequestMiddlewareType[TelegramType],
         bot: Bot,
         method: TelegramMethod[TelegramType],
-        counted: bool,
+        counted: Lane | None,
     ) -> Response[TelegramType]:
+        """Send, within the overall allowance when `counted` (in that lane), waiting out
+        429s."""
         attempt = 0
         while True:
-            if counted:
-                await self._overall.acquire()
+            ticket = None if counted is None else await self._overall.acquire(counted)
             try:
                 response = await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                if ticket is not None:
+                    self._overall.settle(ticket)  # Telegram saw it: it counts
                 attempt += 1
                 if attempt > MAX_RETRIES:
                     raise
@@ -302,5 +307,11 @@ class RateLimiter(BaseRequestMiddleware):
                 log.warning("%s: 429, retrying in %.0f s", method.__api_method__, wait)
                 await asyncio.sleep(wait)
                 continue
+            except BaseException:
+                if ticket is not None:
+                    self._overall.release(ticket)
+                raise
+            if ticket is not None:
+                self._overall.settle(ticket)
             keep_response_type(method)
             return response

@@ -75,7 +75,8 @@ async def test_acknowledgements_never_wait_behind_messages() -> None:
         await bot.get_chat_administrators(-100)
     assert time.monotonic() - started < 0.4  # 60 requests, none of them queued
     before = time.monotonic()
-    await bot.send_message(-200, "one more")
+    for n in range(2):
+        await bot.send_message(-200 - n, "one more")
     assert time.monotonic() - before >= 0.2  # messages still wait their turn
 
 
@@ -146,6 +147,22 @@ async def test_a_reply_to_a_person_goes_before_the_bots_own_posts() -> None:
     await asyncio.gather(*posts, reply)
     texts = [m.text for m in session.requests if isinstance(m, SendMessage)]
     assert texts[20:] == ["your list", "post 0", "post 1", "post 2"]
+
+
+async def test_a_burst_of_private_edits_does_not_hold_back_a_groups_results() -> None:
+    # 30 a second overall (here 3): the raters' wizard edits queue, the group's post goes
+    # first.
+    session = FlakySession(failures=0)
+    bot = make_bot(session, overall_per_second=3, private_per_second=1000)
+    edits = [
+        asyncio.create_task(bot.edit_message_text(f"step {n}", chat_id=1000 + n, message_id=1))
+        for n in range(9)
+    ]
+    await asyncio.sleep(0)
+    await bot.send_message(-100, "the wheel")
+    done = sum(task.done() for task in edits)
+    assert done <= 3, done  # only those that had places before it
+    await asyncio.gather(*edits)
 
 
 async def test_a_newer_edit_replaces_a_waiting_one() -> None:
