@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 30
 
 JobHandler = Callable[[int], Awaitable[None]]
+# A timer of something being created or moved: its kind, key suffix and time.
+Timer = tuple[JobKind, str, datetime]
 
 
 def job_key(kind: JobKind, ref_id: int, suffix: str = "") -> str:
@@ -118,9 +120,28 @@ class JobScheduler:
         while self._started or self._running:
             await asyncio.wait(self._started | self._running)
 
-    def arm(self, kind: JobKind, ref_id: int, run_at: datetime, suffix: str = "") -> None:
-        """Time a job whose row the caller's transaction stored."""
-        self._arm(job_key(kind, ref_id, suffix), kind, ref_id, run_at)
+    @staticmethod
+    def rows(timers: Sequence[Timer]) -> Callable[[int], list[tuple[str, str, datetime]]]:
+        """The job rows (key, kind, time) a creating transaction stores for `timers` once
+        it knows the new id; `arm` then times them."""
+        return lambda ref_id: [
+            (job_key(kind, ref_id, suffix), kind.value, when) for kind, suffix, when in timers
+        ]
+
+    def arm(self, ref_id: int, timers: Sequence[Timer]) -> None:
+        """Time jobs whose rows the caller's transaction stored."""
+        for kind, suffix, when in timers:
+            self._arm(job_key(kind, ref_id, suffix), kind, ref_id, when)
+
+    async def rearm(
+        self, ref_id: int, timers: Sequence[Timer], optional: JobKind, suffixes: Sequence[str]
+    ) -> None:
+        """Store and time `timers` (moved), and drop the `optional` ones (warnings,
+        reminders) that no longer lie ahead."""
+        for kind, suffix, when in timers:
+            await self.schedule(kind, ref_id, when, suffix)
+        ahead = {suffix for kind, suffix, _when in timers if kind is optional}
+        await self.cancel([job_key(optional, ref_id, s) for s in suffixes if s not in ahead])
 
     def _arm(self, key: str, kind: JobKind, ref_id: int, run_at: datetime) -> None:
         if not self._scheduler.running:

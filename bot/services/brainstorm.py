@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
 from bot.context import AppContext
 from bot.domain import JobKind, Phase
-from bot.scheduler import job_key
+from bot.scheduler import Timer, job_key
 from bot.services.board import Boards
 from bot.services.rating import RatingService
 from bot.services.review import ReviewService
@@ -57,6 +57,7 @@ class BrainstormService:
         """Create the workshop (in a forum topic, when `thread_id`), post and pin the board,
         arm the timers (None: one is active there)."""
         deadline = utcnow() + duration
+        timers = self._timers(deadline, duration)
         ws = await self.ctx.store.workshops.create(
             chat_id,
             topic,
@@ -65,21 +66,17 @@ class BrainstormService:
             secrets.token_urlsafe(12),
             deadline,
             thread_id,
-            timers=lambda workshop_id: [
-                (job_key(kind, workshop_id, suffix), kind.value, when)
-                for kind, suffix, when in self._timers(deadline, duration)
-            ],
+            timers=self.ctx.scheduler.rows(timers),
         )
         if ws is None:
             return None
-        for kind, suffix, when in self._timers(deadline, duration):
-            self.ctx.scheduler.arm(kind, ws.id, when, suffix)
+        self.ctx.scheduler.arm(ws.id, timers)
         await self.post_board(ws)
         found = await self.ctx.store.workshops.get(ws.id)
         return found or ws
 
     @staticmethod
-    def _timers(deadline: datetime, length: timedelta) -> list[tuple[JobKind, str, datetime]]:
+    def _timers(deadline: datetime, length: timedelta) -> list[Timer]:
         """The bell and the warnings that still lie ahead: (kind, suffix, when)."""
         now = utcnow()
         timers = [(JobKind.BRAINSTORM_END, "", deadline)]
@@ -107,17 +104,11 @@ class BrainstormService:
                 log.info("cannot pin the board in %s: %s", ws.chat_id, exc.message)
 
     async def _arm_timers(self, workshop_id: int, deadline: datetime, length: timedelta) -> None:
-        scheduler = self.ctx.scheduler
-        timers = self._timers(deadline, length)
-        for kind, suffix, when in timers:
-            await scheduler.schedule(kind, workshop_id, when, suffix)
-        ahead = {suffix for _kind, suffix, _when in timers}
-        await scheduler.cancel(
-            [
-                job_key(JobKind.BRAINSTORM_WARN, workshop_id, _warning_suffix(before))
-                for before in WARNINGS
-                if _warning_suffix(before) not in ahead
-            ]
+        await self.ctx.scheduler.rearm(
+            workshop_id,
+            self._timers(deadline, length),
+            JobKind.BRAINSTORM_WARN,
+            [_warning_suffix(before) for before in WARNINGS],
         )
 
     async def extend(self, ws: Workshop, extra: timedelta) -> Workshop:

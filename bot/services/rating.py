@@ -12,7 +12,7 @@ from bot.context import AppContext
 from bot.core.clock import format_local
 from bot.core.progress import RoundProgress
 from bot.domain import JobKind, RoundStatus, Stage
-from bot.scheduler import job_key
+from bot.scheduler import Timer, job_key
 from bot.services.results import ResultsService
 from bot.services.settings import ChatSettings
 from bot.services.steering import GROUP_ANONYMOUS_BOT_ID, Steering
@@ -76,15 +76,11 @@ class RatingService:
             [tp.id for tp in touchpoints],
             await self.steering.member_count(ws.chat_id),
             # Stored with the round: no crash can leave it open without its deadline.
-            timers=lambda round_id: [
-                (job_key(kind, round_id, suffix), kind.value, when)
-                for kind, suffix, when in timers
-            ],
+            timers=self.ctx.scheduler.rows(timers),
         )
         if rnd is None:
             return None
-        for kind, suffix, when in timers:
-            self.ctx.scheduler.arm(kind, rnd.id, when, suffix)
+        self.ctx.scheduler.arm(rnd.id, timers)
         text, markup = await self.round_view(rnd, ws)
         sent = await self.ctx.bot.send_message(
             ws.chat_id, text, reply_markup=markup, message_thread_id=ws.thread_id
@@ -95,7 +91,7 @@ class RatingService:
         return rnd
 
     @staticmethod
-    def _timers(opened: datetime, deadline: datetime) -> list[tuple[JobKind, str, datetime]]:
+    def _timers(opened: datetime, deadline: datetime) -> list[Timer]:
         """The deadline and the reminders that still lie ahead: (kind, suffix, when)."""
         length = deadline - opened
         reminders = {
@@ -110,13 +106,8 @@ class RatingService:
         ]
 
     async def _arm(self, round_id: int, opened: datetime, deadline: datetime) -> None:
-        scheduler = self.ctx.scheduler
-        timers = self._timers(opened, deadline)
-        for kind, suffix, when in timers:
-            await scheduler.schedule(kind, round_id, when, suffix)
-        ahead = {suffix for _kind, suffix, _when in timers}
-        await scheduler.cancel(
-            [job_key(JobKind.RATING_REMIND, round_id, s) for s in REMINDERS if s not in ahead]
+        await self.ctx.scheduler.rearm(
+            round_id, self._timers(opened, deadline), JobKind.RATING_REMIND, REMINDERS
         )
 
     def rate_url(self, rnd: Round) -> str:
