@@ -156,7 +156,8 @@ class Playbook:
     def features(self, text: str) -> dict[str, float]:
         """What the classifier sees, for training and inference alike, each feature worth 1:
         the character 2–5-grams of each word (`c:`, the word padded with spaces), the words
-        (`w:`), word pairs (`b:`), their other Snowball stems (`s:`), and the keyword rules:
+        (`w:`), word pairs as written (`b:`) and as stems (`p:`, so "paid by card" and "paying
+        by cards" share one), the words' other Snowball stems (`s:`), and the keyword rules:
         `kw:<channel>` when a keyword of the channel is found, `ctx:<channel>` for a context
         word, `rule:<channel>` for the rules' pick."""
         text_words = words(text)
@@ -169,6 +170,8 @@ class Playbook:
                 found.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
         found.update("w:" + word for word in text_words)
         found.update(f"b:{a} {b}" for a, b in pairwise(text_words))
+        stemmed = [min(stems(word), key=len) for word in text_words]
+        found.update(f"p:{a} {b}" for a, b in pairwise(stemmed))
         found.update("s:" + s for word in text_words for s in stems(word) if s != word)
         matches = self.matches(text)
         found.update(("kw:" if strong else "ctx:") + c.name for _rank, c, strong in matches)
