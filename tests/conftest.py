@@ -134,8 +134,14 @@ class BotProcess:
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram(group_window=E2E_GROUP_WINDOW)
+def group_window() -> float:
+    """The "minute" over which the fake and the bot count a group's 20 messages."""
+    return E2E_GROUP_WINDOW
+
+
+@pytest.fixture
+async def tg(group_window: float) -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram(group_window=group_window)
     await fake.start()
     yield fake
     await fake.stop()

@@ -93,17 +93,6 @@ class TouchpointRepo(Repo):
             (workshop_id,),
         )
 
-    async def by_ids(self, ids: Sequence[int]) -> list[Touchpoint]:
-        """These live touchpoints (the ones just added or +1ed), not the whole list."""
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        return await self._all(
-            rows.touchpoint,
-            f"{TOUCHPOINT_SELECT} WHERE t.id IN ({marks}) AND t.dropped = 0",
-            tuple(ids),
-        )
-
     async def by_number(self, workshop_id: int, number: int) -> Touchpoint | None:
         return await self._one(
             rows.touchpoint,
