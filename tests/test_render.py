@@ -39,6 +39,8 @@ async def test_pictures_come_from_a_worker_that_restarts_after_a_crash() -> None
         assert first not in worker_pids(renderer)
         history = HistorySpec("Team", ["1", "2"], [Series("2. Phone", [4.0, 6.0])], [50, 80])
         assert (await renderer.history(history))[:4] == b"\x89PNG"
+        workbook = await renderer.workbook([("Sheet", (["Touchpoint"], [["=1+1"]]))])
+        assert workbook[:2] == b"PK"  # /export's XLSX comes from the worker too
     finally:
         await renderer.close()
     assert renderer._pool is None

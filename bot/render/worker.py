@@ -7,6 +7,7 @@ names, and unpickling them there imports this module, and with it matplotlib.
 
 from __future__ import annotations
 
+from bot.core import sheets
 from bot.core.charts import HistorySpec, WheelSpec
 from bot.render.history import render_history
 from bot.render.wheel import render_wheel
@@ -23,3 +24,8 @@ def wheel_png(spec: WheelSpec) -> bytes:
 
 def history_png(spec: HistorySpec) -> bytes:
     return render_history(spec)
+
+
+def workbook_xlsx(tables: sheets.Sheets) -> bytes:
+    """/export's workbook: openpyxl takes seconds for a big round, off the bot's GIL here."""
+    return sheets.to_xlsx(tables)

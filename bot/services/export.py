@@ -2,20 +2,51 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.core import sheets
 from bot.domain import CUSTOMER
 from bot.services.results import ResultsService
 from bot.views import export as views
 from bot.views.results import Results
+from storage.models import PlanItem, User
+
+
+def build(
+    results: Results, plan: Sequence[PlanItem], owners: Mapping[int, User], stem: str
+) -> tuple[sheets.Sheets, list[tuple[str, bytes]]]:
+    """The workbook's sheets, and the CSVs and the Markdown report as files. A big round's
+    answers take a while, so this runs in a thread (the workbook in the render worker)."""
+    locale = results.ws.locale
+    touchpoints = views.touchpoint_table(results, plan, owners)
+    answers = views.answer_table(results)
+    customers = views.answer_table(results, CUSTOMER)
+    texts = {i.touchpoint_id: i.text for i in results.items}
+    tables = [
+        (_("Touchpoints"), touchpoints),
+        (_("Answers"), answers),
+        (_("Action plan"), views.plan_table(plan, texts, owners)),
+    ]
+    files = [
+        (f"{stem}-touchpoints.csv", sheets.to_csv(touchpoints, locale)),
+        (f"{stem}-answers.csv", sheets.to_csv(answers, locale)),
+    ]
+    if results.with_customers:
+        tables.insert(2, (_("Customers' answers"), customers))
+        files.append((f"{stem}-customer-answers.csv", sheets.to_csv(customers, locale)))
+    files.append((f"{stem}-report.md", views.report(results, plan).encode("utf-8")))
+    return tables, files
 
 
 @dataclass(eq=False)
 class ExportService:
-    """Builds the CSVs, the Markdown report and the wheel for one round's results."""
+    """Builds the workbook, the CSVs, the Markdown report and the wheel for one round's
+    results, none of it on the event loop."""
 
     ctx: AppContext
     results: ResultsService
@@ -24,31 +55,10 @@ class ExportService:
         """(file name, content) for every file of the export, in the order they are sent."""
         plan = await self.ctx.store.plans.for_round(results.rnd.id)
         owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
-        texts = {i.touchpoint_id: i.text for i in results.items}
-        locale = results.ws.locale
-        with self.ctx.speaking(locale):
-            report = views.report(results, plan)
-            touchpoints = views.touchpoint_table(results, plan, owners)
-            answers = views.answer_table(results)
-            customers = views.answer_table(results, CUSTOMER)
-            sheets = [
-                (_("Touchpoints"), touchpoints),
-                (_("Answers"), answers),
-                (_("Action plan"), views.plan_table(plan, texts, owners)),
-            ]
-            if results.with_customers:
-                sheets.insert(2, (_("Customers' answers"), customers))
-        png = await self.results.wheel_png(results)
         stem = f"touchwheel-round{results.rnd.number}"
-        files = [
-            (f"{stem}.xlsx", views.to_xlsx(sheets)),
-            (f"{stem}-touchpoints.csv", views.to_csv(touchpoints, locale)),
-            (f"{stem}-answers.csv", views.to_csv(answers, locale)),
-        ]
-        if results.with_customers:
-            files.append((f"{stem}-customer-answers.csv", views.to_csv(customers, locale)))
-        return [
-            *files,
-            (f"{stem}-report.md", report.encode("utf-8")),
-            (f"{stem}-wheel.png", png),
-        ]
+        with self.ctx.speaking(results.ws.locale):
+            # The thread runs in a copy of this context: in the workshop's language.
+            tables, files = await asyncio.to_thread(build, results, plan, owners, stem)
+        workbook = await self.results.renderer.workbook(tables)
+        png = await self.results.wheel_png(results)
+        return [(f"{stem}.xlsx", workbook), *files, (f"{stem}-wheel.png", png)]

@@ -1,5 +1,6 @@
-"""Charts drawn in a worker process, so matplotlib never holds the event loop's GIL and never
-loads into the bot process: the worker's functions are sent by name, not imported."""
+"""Charts (and /export's workbook) made in a worker process, so matplotlib and openpyxl never
+hold the event loop's GIL and matplotlib never loads into the bot process: the worker's
+functions are sent by name, not imported."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from bot.core.charts import HistorySpec, WheelSpec
+from bot.core.sheets import Sheets
 
 log = logging.getLogger(__name__)
-Spec = TypeVar("Spec", WheelSpec, HistorySpec)
+Spec = TypeVar("Spec", WheelSpec, HistorySpec, Sheets)
 Result = TypeVar("Result")
 
 # The worker's entry point. Named, never imported here: importing it loads matplotlib.
@@ -48,6 +50,7 @@ class WorkerFunction(Generic[Result]):
 WARM_UP = WorkerFunction[None]("warm_up")
 WHEEL_PNG = WorkerFunction[bytes]("wheel_png")
 HISTORY_PNG = WorkerFunction[bytes]("history_png")
+WORKBOOK_XLSX = WorkerFunction[bytes]("workbook_xlsx")
 
 
 class Renderer:
@@ -93,6 +96,10 @@ class Renderer:
 
     async def history(self, spec: HistorySpec) -> bytes:
         return await self._run(HISTORY_PNG, spec)
+
+    async def workbook(self, sheets: Sheets) -> bytes:
+        """The tables as one XLSX workbook."""
+        return await self._run(WORKBOOK_XLSX, sheets)
 
     async def close(self) -> None:
         """Let a picture being drawn finish, then stop the worker."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections.abc import Mapping, Sequence
+from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.core.sheets import Cell, Table
 from bot.core.text import plain
 from bot.domain import CRITERIA, CUSTOMER, TEAM
 from bot.views.common import criterion_name, show_date, stage_label, user_label
@@ -15,10 +16,14 @@ from bot.views.plan import shown
 from bot.views.results import Results, customers_line, gap_lines, rated_line, title
 from storage.models import PlanItem, User
 
-Cell = str | int | float | None
-Table = tuple[list[str], list[list[Cell]]]
-# Spreadsheets in these languages read ";" as the separator and "," as the decimal mark.
-DECIMAL_COMMA = frozenset({"ru", "nl"})
+# What people type must not make Markdown in the report: links and images ([x](…), ![](…)),
+# raw HTML, emphasis, code, table cells. A backslash makes any of these literal (CommonMark).
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>!|~&#])")
+
+
+def md(text: str) -> str:
+    """User text as literal Markdown on one line."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.splitlines()))
 
 
 def _one(value: float | None) -> str:
@@ -90,14 +95,13 @@ def answer_table(results: Results, source: str = TEAM) -> Table:
         return headers, []
     pseudonyms: dict[int, str] = {}
     position = {i.touchpoint_id: i for i in results.items}
+    names = {c: criterion_name(c) for c in CRITERIA}
     rows: list[list[Cell]] = []
     mine = [a for a in results.answers if a.source == source]
     for answer in sorted(mine, key=lambda a: (a.rater_id, position[a.touchpoint_id].position)):
         alias = pseudonyms.setdefault(answer.rater_id, f"{prefix}{len(pseudonyms) + 1}")
         item = position[answer.touchpoint_id]
-        rows.append(
-            [alias, item.number, item.text, criterion_name(answer.criterion), answer.value]
-        )
+        rows.append([alias, item.number, item.text, names[answer.criterion], answer.value])
     return headers, rows
 
 
@@ -133,55 +137,11 @@ def plan_table(
     return headers, rows
 
 
-def to_csv(table: Table, locale: str) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel reads it right; ";" and a decimal comma in
-    languages whose spreadsheets expect them."""
-    comma = locale in DECIMAL_COMMA
-
-    def cell(value: Cell) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, float):
-            text = f"{value:g}" if value == int(value) else f"{value}"
-            return text.replace(".", ",") if comma else text
-        return str(value)
-
-    headers, rows = table
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if comma else ",")
-    writer.writerow(headers)
-    writer.writerows([cell(v) for v in row] for row in rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(sheets: Sequence[tuple[str, Table]]) -> bytes:
-    """A workbook with one sheet per table: bold headers, numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for title_text, (headers, rows) in sheets:
-        sheet = book.create_sheet(title_text[:31])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(60, max(6, width + 2))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def report(results: Results, plan: Sequence[PlanItem]) -> str:
     """The round in Markdown: verdict, ranking table and the plan."""
     score = results.score
     lines = [
-        f"# {title(results)}",
+        f"# {md(title(results))}",
         "",
         rated_line(score) + " · " + _("mean score {mean:.1f}").format(mean=score.mean),
         "",
@@ -200,7 +160,7 @@ def report(results: Results, plan: Sequence[PlanItem]) -> str:
         cells = " | ".join(_one(spoke.criteria[c].mean) for c in CRITERIA)
         flag = " ⚠" if spoke.disagreement else ""
         lines.append(
-            f"| {ranked.number} | {ranked.text.replace('|', '/')}{flag} | {cells} | "
+            f"| {ranked.number} | {md(ranked.text)}{flag} | {cells} | "
             f"{_one(spoke.overall)} | {spoke.raters} |"
         )
     if results.with_customers:
@@ -210,16 +170,17 @@ def report(results: Results, plan: Sequence[PlanItem]) -> str:
         for spoke in score.gaps:
             gapped = by_id[spoke.touchpoint_id]
             lines.append(
-                f"| {gapped.number} | {gapped.text.replace('|', '/')} | {_one(spoke.team)} | "
+                f"| {gapped.number} | {md(gapped.text)} | {_one(spoke.team)} | "
                 f"{_one(spoke.customer)} | {spoke.gap or 0.0:+.1f} |"
             )
-        lines += [""] + [plain(line) for line in gap_lines(results)[1:]]
+        gaps = gap_lines(results, name=lambda text: escape(md(text)))
+        lines += [""] + [plain(line) for line in gaps[1:]]
     lines += ["", "## " + _("Action plan"), ""]
     for entry in shown(plan, every=False):
         item = by_id.get(entry.touchpoint_id)
         if item is not None:
             lines.append(
-                f"- **{entry.number}. {item.text}** ({criterion_name(entry.criterion)})"
-                f": {entry.action}"
+                f"- **{entry.number}. {md(item.text)}** ({criterion_name(entry.criterion)})"
+                f": {md(entry.action)}"
             )
     return "\n".join(lines) + "\n"

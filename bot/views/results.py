@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
@@ -119,8 +119,9 @@ GAP_SHOWN_FROM = 1.0
 GAPS_SHOWN = 3
 
 
-def gap_lines(results: Results) -> list[str]:
-    """The widest perception gaps, with both numbers ([] without customers' view)."""
+def gap_lines(results: Results, name: Callable[[str], str] = escape) -> list[str]:
+    """The widest perception gaps, with both numbers ([] without customers' view); `name`
+    makes a touchpoint's text safe for the message (HTML by default)."""
     if not results.with_customers:
         return []
     by_id = {i.touchpoint_id: i for i in results.items}
@@ -140,7 +141,7 @@ def gap_lines(results: Results) -> list[str]:
             "• "
             + text.format(
                 n=item.number,
-                name=escape(item.text),
+                name=name(item.text),
                 team=spoke.team or 0.0,
                 customers=spoke.customer or 0.0,
                 gap=f"{spoke.gap:+.1f}".replace("-", "−"),
