@@ -81,6 +81,8 @@ class WorkshopConfig(_Section):
     anyone_can_start: bool = False
     customer_weight: Annotated[float, Field(ge=0, le=1)] = 0.6
     customer_ideas_per_minute: Annotated[int, Field(ge=1, le=100)] = 10
+    # /results, /export and /history each run once per chat within this window (0 = off).
+    results_cooldown_seconds: Annotated[float, Field(ge=0, le=3600)] = 60
 
 
 class LocaleConfig(_Section):

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.core.schedule import DueError, ScheduleError, parse_due, parse_schedule
 from bot.services.followup import FollowUpService
 from bot.services.plan_items import is_number, item_numbered, may_edit_or_say
+from bot.services.results import ResultsService
 from bot.views import followup as views
 from bot.views.common import NO_RESULTS, show_date, user_label
 
@@ -118,10 +119,13 @@ async def schedule(
         await message.reply(views.schedule_set(spec, when))
 
 
-async def history(message: Message, followup: FollowUpService) -> None:
+async def history(message: Message, followup: FollowUpService, results: ResultsService) -> None:
     """/history: each touchpoint's overall score across rounds, and the roundness."""
+    if await results.cooling_down(message, "history"):
+        return
     trend = await followup.history(message.chat.id)
     if trend is None:
+        results.never_mind(message, "history")
         await message.reply(_(NO_RESULTS))
         return
     png, caption, table = trend

@@ -16,20 +16,23 @@ from bot.views.results import HIDDEN
 
 async def show_results(message: Message, results: ResultsService) -> None:
     """/results: the latest closed round again."""
-    latest = await results.latest(message.chat.id, topic_of(message))
-    if latest is None:
-        await message.reply(_(NO_RESULTS))
+    if await results.cooling_down(message, "results"):
         return
-    if not latest.rnd.results_shown:
-        await message.reply(_(HIDDEN))
+    latest = await results.latest(message.chat.id, topic_of(message))
+    if latest is None or not latest.rnd.results_shown:
+        results.never_mind(message, "results")
+        await message.reply(_(NO_RESULTS if latest is None else HIDDEN))
         return
     await results.post(latest)
 
 
 async def send_export(message: Message, results: ResultsService, export: ExportService) -> None:
     """/export: CSV of touchpoints and of raw answers, a Markdown report and the PNG."""
+    if await results.cooling_down(message, "export"):
+        return
     latest = await results.latest(message.chat.id, topic_of(message))
     if latest is None or not latest.rnd.results_shown:
+        results.never_mind(message, "export")
         await message.reply(_(NO_RESULTS))
         return
     for name, data in await export.files(latest):

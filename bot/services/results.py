@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.context import AppContext
+from bot.core.cooldown import Cooldown
 from bot.core.ideas import normalise
 from bot.core.plan import build_plan, corrected, is_unsure
 from bot.core.playbook import load_model, load_playbook
@@ -18,7 +19,7 @@ from bot.services.render import Renderer
 from bot.services.settings import ChatSettings
 from bot.services.telegram import send_chunks
 from bot.views.plan import plan_keyboard, plan_lines
-from bot.views.results import Results, caption, table_lines, wheel_spec
+from bot.views.results import Results, again_later, caption, table_lines, wheel_spec
 from storage.models import PlanItem, Round, RoundItem, Workshop
 
 
@@ -29,6 +30,26 @@ class ResultsService:
     ctx: AppContext
     settings: ChatSettings
     renderer: Renderer
+    # /results, /export and /history: once per chat per window (each spends the group's
+    # message budget); tests set its clock.
+    cooldown: Cooldown = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cooldown = Cooldown(self.ctx.config.workshop.results_cooldown_seconds)
+
+    async def cooling_down(self, message: Message, command: str) -> bool:
+        """Whether /`command` was answered in this chat within the cooldown. The first repeat
+        is told when to ask again; later ones get no answer, so repeats spend no budget."""
+        wait = self.cooldown.take((command, message.chat.id))
+        if wait is None:
+            return False
+        if wait.first:
+            await message.reply(again_later(f"/{command}", wait.seconds))
+        return True
+
+    def never_mind(self, message: Message, command: str) -> None:
+        """/`command` had nothing to send (no results yet): the next one may run at once."""
+        self.cooldown.give_back((command, message.chat.id))
 
     async def scored(
         self, rnd: Round, chat_id: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -308,3 +309,16 @@ def plan_lines(
 
 
 HIDDEN = N_("The results of the last round are hidden: too few people rated.")
+
+
+def again_later(command: str, seconds: float) -> str:
+    """ "/export was just sent here; please try again in 42 seconds." """
+    left = max(1, math.ceil(seconds))
+    if left <= 90:
+        wait = ngettext("in {n} second", "in {n} seconds", left).format(n=left)
+    else:
+        minutes = math.ceil(left / 60)
+        wait = ngettext("in {n} minute", "in {n} minutes", minutes).format(n=minutes)
+    return _("{command} was just sent here; please try again {wait}.").format(
+        command=command, wait=wait
+    )
