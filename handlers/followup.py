@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
@@ -13,6 +13,8 @@ from bot.core.schedule import DueError, ScheduleError, parse_due, parse_schedule
 from bot.services.followup import FollowUpService
 from bot.services.plan_items import is_number, item_numbered, may_edit_or_say
 from bot.services.results import ResultsService
+from bot.services.steering import topic_of
+from bot.services.telegram import send_chunks
 from bot.views import followup as views
 from bot.views.common import NO_RESULTS, show_date, user_label
 
@@ -119,7 +121,9 @@ async def schedule(
         await message.reply(views.schedule_set(spec, when))
 
 
-async def history(message: Message, followup: FollowUpService, results: ResultsService) -> None:
+async def history(
+    message: Message, bot: Bot, followup: FollowUpService, results: ResultsService
+) -> None:
     """/history: each touchpoint's overall score across rounds, and the roundness."""
     if await results.cooling_down(message, "history"):
         return
@@ -130,7 +134,8 @@ async def history(message: Message, followup: FollowUpService, results: ResultsS
         return
     png, caption, table = trend
     await message.answer_photo(BufferedInputFile(png, "history.png"), caption=caption)
-    await message.answer(table)
+    # Many spokes over many rounds outgrow one message: split, the table closed and reopened.
+    await send_chunks(bot, message.chat.id, [table], thread_id=topic_of(message))
 
 
 def group_router() -> Router:
