@@ -8,6 +8,7 @@ import io
 import threading
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import openpyxl
@@ -16,8 +17,13 @@ from aiogram.methods import SendDocument
 from markdown_it import MarkdownIt
 
 from bot.core import sheets
+from bot.core.scoring import Answer, score_round
 from bot.core.sheets import Cell, Table, to_csv, to_xlsx
+from bot.domain import CRITERIA, CUSTOMER, TEAM, Phase, RoundStatus, Stage
+from bot.i18n import make_i18n
 from bot.views import export as export_views
+from bot.views.results import Results
+from storage.models import Round, RoundItem, Workshop
 from tests.harness import Harness
 from tests.test_rating import Team
 from tests.test_results import closed_round
@@ -207,3 +213,37 @@ def test_cells_keep_their_types() -> None:
         [2.5, "x"],
     ]
     assert sheet["A1"].font.bold
+
+
+def test_the_reports_gap_section_shows_typed_markdown_literally() -> None:
+    """Customers' view adds a gap section to the report, with the touchpoints' text."""
+    now = datetime.now(UTC)
+    texts = ["[x](http://evil.example) chat", "![](http://track.example/p.png) <b>x</b>"]
+    items = tuple(RoundItem(n + 1, 100 + n, n + 1, t, Stage.DURING) for n, t in enumerate(texts))
+    answers = tuple(
+        Answer(100 + n, rater, criterion, value, source)
+        for n in range(2)
+        for rater, value, source in [(1, 9, TEAM), (2, 2, CUSTOMER)]
+        for criterion in CRITERIA
+    )
+    results = Results(
+        ws=Workshop(1, -1, "Topic", 1, "en", Phase.RESULTS, "token", None, now, None, None),
+        rnd=Round(1, 1, 1, "token", RoundStatus.CLOSED, now, now, now, None, True),
+        items=items,
+        score=score_round([i.touchpoint_id for i in items], answers, customer_min=1),
+        answers=answers,
+        previous={},
+        previous_roundness=None,
+        chat_title="Team",
+        zone="UTC",
+        customer_min=1,
+    )
+    assert results.with_customers
+    i18n = make_i18n("en")
+    with i18n.context(), i18n.use_locale("en"):
+        report = export_views.report(results, [])
+    gaps = report[report.index("Customers and the team") :]
+    assert "the team gives 9.0, customers 2.0" in gaps
+    assert not tokens(report) & {"link_open", "image", "html_inline", "html_block"}
+    html = MarkdownIt("commonmark").enable("table").render(gaps)
+    assert "[x](http://evil.example) chat" in html and "&lt;b&gt;x&lt;/b&gt;" in html
