@@ -81,6 +81,8 @@ class WorkshopConfig(_Section):
     anyone_can_start: bool = False
     customer_weight: Annotated[float, Field(ge=0, le=1)] = 0.6
     customer_ideas_per_minute: Annotated[int, Field(ge=1, le=100)] = 10
+    ideas_per_minute: Annotated[int, Field(ge=1, le=100)] = 20
+    max_idea_lines: Annotated[int, Field(ge=1, le=150)] = 30
 
 
 class LocaleConfig(_Section):
