@@ -34,6 +34,14 @@ def bot_root() -> Path:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def _turn(
+    people: list[FakeUser], n: int, world: list[tuple[FakeChat, list[FakeUser]]]
+) -> FakeUser:
+    """Whose turn the `n`th message of a round over `world` is: a group's messages go round
+    its people, so no one sends more than Touchwheel's idea messages a minute."""
+    return people[(n // len(world)) % len(people)]
+
+
 class Bench(FakeTelegram):
     """The fake, noting when each update was handed out and when it was acknowledged."""
 
@@ -104,7 +112,7 @@ class Bench(FakeTelegram):
         keys = []
         for n in range(count):
             chat, people = world[n % len(world)]
-            keys.append(await self.push_message(people[n % len(people)], chat, f"/idea Burst {n}"))
+            keys.append(await self.push_message(_turn(people, n, world), chat, f"/idea Burst {n}"))
         await self.all_acked(keys)
         return Burst(time.perf_counter() - began)
 
@@ -120,7 +128,7 @@ class Bench(FakeTelegram):
                 n = next(counter)
                 chat, people = world[n % len(world)]
                 text = f"/idea Steady {rate} {n}"
-                keys.append(await self.push_message(people[n % len(people)], chat, text))
+                keys.append(await self.push_message(_turn(people, n, world), chat, text))
             await asyncio.sleep(0.002)
         await self.all_acked(keys)
         return self.latencies(keys)
@@ -133,7 +141,8 @@ class Bench(FakeTelegram):
         summed over `workshops` groups (the CPU clock ticks in 10 ms)."""
         shallow = deep = 0.0
         for w in range(workshops):
-            people = [self.user(f"S{w}_{n}") for n in range(5)]
+            # Ten people, so that no one sends more than Touchwheel's idea messages a minute.
+            people = [self.user(f"S{w}_{n}") for n in range(10)]
             chat = self.group(f"Sequential {w}", members=people, admins=people[:1])
             if brainstorm:
                 await self.send(people[0], chat, "/brainstorm 3h")
@@ -151,7 +160,9 @@ class Bench(FakeTelegram):
         """Ideas `start`… one at a time, each once the last is acknowledged; the CPU seconds."""
         cpu0 = proc.cpu()
         for n in range(start, start + amount):
-            key = await self.push_message(people[n % 5], chat, f"/idea Channel number {n} here")
+            key = await self.push_message(
+                people[n % len(people)], chat, f"/idea Channel number {n} here"
+            )
             await self.all_acked([key])
         return proc.cpu() - cpu0
 

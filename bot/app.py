@@ -168,7 +168,7 @@ def make_services(ctx: AppContext) -> jobs.Services:
         rating=rating,
         review=review,
         brainstorm=brainstorm,
-        ideas=IdeaService(ctx, settings, boards),
+        ideas=IdeaService(ctx, settings, boards, steering),
         followup=followup,
         chats=ChatEvents(ctx, brainstorm, followup),
         customers=CustomerService(ctx, settings, steering, rating),

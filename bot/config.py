@@ -83,6 +83,8 @@ class WorkshopConfig(_Section):
     customer_ideas_per_minute: Annotated[int, Field(ge=1, le=100)] = 10
     # /results, /export and /history each run once per chat within this window (0 = off).
     results_cooldown_seconds: Annotated[float, Field(ge=0, le=3600)] = 60
+    ideas_per_minute: Annotated[int, Field(ge=1, le=100)] = 20
+    max_idea_lines: Annotated[int, Field(ge=1, le=150)] = 30
 
 
 class LocaleConfig(_Section):

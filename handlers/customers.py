@@ -8,7 +8,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.customers import CUSTOMER_PREFIX, CustomerService
-from bot.services.steering import Steering, sender_id, topic_of
+from bot.services.steering import GROUP_ANONYMOUS_BOT_ID, Steering, sender_id, topic_of
 from bot.services.workshops import Workshops
 from bot.views import customers as views
 from bot.views.common import LINK_INVALID, NOT_ALLOWED
@@ -35,6 +35,10 @@ async def customers_command(
     if (command.args or "").strip().lower() in OFF_WORDS:
         revoked = await customers.revoke(ws)
         await message.reply(_(views.REVOKED) if revoked else _(views.NO_LINK))
+        return
+    if user_id == GROUP_ANONYMOUS_BOT_ID:
+        # The link would go to Telegram's stand-in account, never to the admin.
+        await message.reply(_(views.ANONYMOUS_ADMIN))
         return
     sent = await customers.issue(ws, user_id)
     await message.reply(_(views.LINK_SENT) if sent else _(views.CANNOT_WRITE))

@@ -12,16 +12,29 @@ from bot.services.board import IDEA_BOX_PREFIX
 from bot.services.customers import CustomerService
 from bot.services.ideas import IdeaService
 from bot.services.steering import sender_id, topic_of
+from bot.services.throttle import Slowed
 from bot.views.common import LINK_INVALID
-from bot.views.customers import SLOW_DOWN, between_phases
+from bot.views.customers import SURVEY_OFF, between_phases
 from bot.views.ideas import (
     BRAINSTORM_OVER,
     IDEA_USAGE,
     NO_IDEA_BOX,
+    NOT_IN_GROUP,
     capture_notes,
     no_brainstorm_text,
+    slow_down,
 )
 from storage.models import Workshop
+
+
+async def _slowed(message: Message, slowed: Slowed | None, *, private: bool = False) -> bool:
+    """Whether the throttle refused this message; the sender is told once per burst."""
+    if slowed is None:
+        return False
+    if not slowed.told:
+        text = slow_down(slowed.seconds)
+        await (message.answer(text) if private else message.reply(text))
+    return True
 
 
 async def _capture(
@@ -53,7 +66,13 @@ async def _capture(
     if captured.outcome.workshop_closed:
         await message.reply(_(BRAINSTORM_OVER))
         return
-    notes = capture_notes(list(captured.problems), captured.outcome, for_next_round=for_next_round)
+    notes = capture_notes(
+        list(captured.problems),
+        captured.outcome,
+        for_next_round=for_next_round,
+        read=captured.read,
+        dropped=captured.dropped,
+    )
     if notes:
         await message.reply(notes)
 
@@ -61,6 +80,8 @@ async def _capture(
 async def idea_in_group(message: Message, command: CommandObject, ideas: IdeaService) -> None:
     """/idea text (or /tp) in the group: during the brainstorm, or after results for the
     next round."""
+    if await _slowed(message, await ideas.slowed(sender_id(message))):
+        return
     ws, taking = await ideas.command_target(message.chat.id, topic_of(message))
     if ws is None or not taking:
         await message.reply(no_brainstorm_text(ws))
@@ -71,20 +92,28 @@ async def idea_in_group(message: Message, command: CommandObject, ideas: IdeaSer
 async def _private(
     message: Message, ideas: IdeaService, customers: CustomerService, text: str | None
 ) -> None:
-    """Ideas sent in private: into the idea box the user opened (a team member's, unsigned)
-    or the workshop whose survey link they followed (a customer's, throttled)."""
-    ws = await ideas.idea_box(message.from_user.id) if message.from_user else None
+    """Ideas sent in private: into the idea box the user opened (a member of the group's,
+    unsigned) or the workshop whose survey link they followed (a customer's); each
+    throttled."""
+    user_id = message.from_user.id if message.from_user else 0
+    ws = await ideas.idea_box(user_id) if user_id else None
     if ws is None:
         await message.answer(_(NO_IDEA_BOX))
         return
-    customer = await customers.is_customer(ws, message.from_user.id if message.from_user else 0)
+    customer = await customers.state(ws, user_id)
+    if customer is False:  # cut off by /customers off
+        await message.answer(_(SURVEY_OFF))
+        return
+    slowed = await (customers.slowed(user_id) if customer else ideas.slowed(user_id))
+    if await _slowed(message, slowed, private=True):
+        return
+    if not customer and not await ideas.is_member(ws.chat_id, user_id):
+        await message.answer(_(NOT_IN_GROUP))
+        return
     if ws.phase is not Phase.BRAINSTORM:
         await message.answer(between_phases(ws) if customer else no_brainstorm_text(ws))
         return
-    if customer and not await customers.allow(sender_id(message)):
-        await message.answer(_(SLOW_DOWN))
-        return
-    await _capture(message, ideas, ws, text, anonymous=True, customer=customer)
+    await _capture(message, ideas, ws, text, anonymous=True, customer=bool(customer))
 
 
 async def idea_in_private(
@@ -105,7 +134,7 @@ async def group_text(message: Message, bot: Bot, ideas: IdeaService) -> None:
     ws = await ideas.plain_message_target(
         message.chat.id, topic_of(message), reply.message_id if reply and replying_to_bot else None
     )
-    if ws is not None:
+    if ws is not None and not await _slowed(message, await ideas.slowed(sender_id(message))):
         await _capture(message, ideas, ws, message.text)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
+import pytest
 from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import (
     Chat,
+    ChatMemberBanned,
     ChatMemberLeft,
     ChatMemberMember,
     ChatMemberUpdated,
@@ -17,7 +20,7 @@ from aiogram.types import (
 
 from bot.domain import Phase
 from bot.services.followup import FollowUpService
-from tests.harness import BOT_USER, Harness
+from tests.harness import BOT_USER, Harness, private_chat
 from tests.test_rating import Team
 from tests.test_results import closed_round
 
@@ -168,3 +171,113 @@ async def test_removed_pauses_the_schedule_and_added_back_resumes_it(harness: Ha
     # Added back again (a repeated update): no second greeting.
     await harness.feed(membership(NEW, team.alice, gone, present))
     assert len(sent_to(harness, NEW)) == before + len(after)
+
+
+# --- people who leave stop counting as members (issue 27) --------------------------------------
+
+
+def member_update(
+    chat: Chat, user: User, new: ChatMemberMember | ChatMemberLeft | ChatMemberBanned
+) -> Update:
+    old = (
+        ChatMemberMember(user=user)
+        if not isinstance(new, ChatMemberMember)
+        else ChatMemberLeft(user=user)
+    )
+    return Update(
+        update_id=next(_member_updates),
+        chat_member=ChatMemberUpdated(
+            chat=chat,
+            from_user=user,
+            date=datetime.now(UTC),
+            old_chat_member=old,
+            new_chat_member=new,
+        ),
+    )
+
+
+_member_updates = itertools.count(70_000)
+
+
+async def left_chat_member(h: Harness, chat: Chat, by: User, user: User) -> None:
+    msg = Message(
+        message_id=next(_member_updates),
+        date=datetime.now(UTC),
+        chat=chat,
+        from_user=by,
+        left_chat_member=user,
+    )
+    await h.feed(Update(update_id=next(_member_updates), message=msg))
+
+
+async def start_buttons(h: Harness, user: User) -> list[str]:
+    await h.say(user, private_chat(user), "/start")
+    markup = h.session.of(SendMessage)[-1].reply_markup
+    if markup is None:
+        return []
+    return [b.text for row in markup.inline_keyboard for b in row]
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["chat_member: left", "chat_member: kicked", "left the group", "removed by an admin"],
+)
+async def test_who_leaves_disappears_from_start_and_the_owner_picker(
+    harness: Harness, how: str
+) -> None:
+    team = team_in(harness, NEW)
+    await team.open_round()  # Bob wrote in the group: a member the bot has seen
+    store = harness.ctx.store
+    assert await start_buttons(harness, team.bob)
+    assert await store.users.member_by_username(NEW.id, "@bob") is not None
+    bob = team.bob
+    if how == "chat_member: left":
+        await harness.feed(member_update(NEW, bob, ChatMemberLeft(user=bob)))
+    elif how == "chat_member: kicked":
+        await harness.feed(
+            member_update(
+                NEW, bob, ChatMemberBanned(user=bob, until_date=datetime.fromtimestamp(0, UTC))
+            )
+        )
+    elif how == "left the group":
+        await left_chat_member(harness, NEW, bob, bob)
+    else:
+        await left_chat_member(harness, NEW, team.alice, bob)
+    assert await start_buttons(harness, bob) == []
+    assert await store.users.member_by_username(NEW.id, "@bob") is None  # what /assign asks
+
+
+@pytest.mark.parametrize("how", ["chat_member", "new_chat_members"])
+async def test_who_comes_back_counts_again(harness: Harness, how: str) -> None:
+    team = team_in(harness, NEW)
+    await team.open_round()
+    bob = team.bob
+    await harness.feed(member_update(NEW, bob, ChatMemberLeft(user=bob)))
+    assert await start_buttons(harness, bob) == []
+    if how == "chat_member":
+        await harness.feed(member_update(NEW, bob, ChatMemberMember(user=bob)))
+    else:
+        msg = Message(
+            message_id=next(_member_updates),
+            date=datetime.now(UTC),
+            chat=NEW,
+            from_user=bob,
+            new_chat_members=[bob, BOT_USER],
+        )
+        await harness.feed(Update(update_id=next(_member_updates), message=msg))
+    assert len(await start_buttons(harness, bob)) == 1
+    assert await harness.ctx.store.users.member_by_username(NEW.id, "@bob") is not None
+
+
+def test_the_bot_asks_telegram_for_member_updates(harness: Harness) -> None:
+    """Polling and the webhook both ask for the update types the dispatcher handles."""
+    assert "chat_member" in harness.dp.resolve_used_update_types()
+
+
+async def test_who_left_cannot_be_made_an_owner(harness: Harness) -> None:
+    team = await closed_round(harness, team_in(harness, NEW))
+    await harness.say(team.alice, NEW, "/assign 2 @bob")
+    assert "goes to" in sent_to(harness, NEW)[-1]
+    await left_chat_member(harness, NEW, team.bob, team.bob)
+    await harness.say(team.alice, NEW, "/assign 1 @bob")
+    assert "I have not seen @bob in this chat" in sent_to(harness, NEW)[-1]

@@ -16,7 +16,7 @@ from bot.services.export import ExportService
 from bot.views.callbacks import RateAction, RateOp, ReviewAction, ReviewOp
 from bot.views.results import table_lines, wheel_spec
 from storage.models import Round, Workshop
-from tests.harness import Harness, make_harness, make_user, private_chat
+from tests.harness import Harness, make_harness, make_user, message_update, private_chat
 from tests.test_rating import NOW, Team
 
 LINK = re.compile(r"https://t\.me/touchwheel_bot\?start=(c_[A-Za-z0-9_-]+)")
@@ -291,3 +291,88 @@ async def test_a_link_of_an_earlier_workshop_is_refused(shop: Shop) -> None:
     await shop.h.say(shop.dave, private_chat(shop.dave), "Parking lot")
     texts = {tp.text for tp in await shop.h.ctx.store.touchpoints.live(newer.id)}
     assert "Parking lot" not in texts
+
+
+# --- /customers off cuts customers off; anonymous admins (issue 27) -----------------------------
+
+
+async def test_off_stops_ideas_of_customers_who_joined(shop: Shop) -> None:
+    await brainstorm_with_a_customer(shop)
+    await shop.h.say(shop.alice, shop.chat, "/customers off")
+    await shop.h.say(shop.dave, private_chat(shop.dave), "Parking lot")
+    ws = await shop.workshop()
+    assert "Parking lot" not in {tp.text for tp in await shop.h.ctx.store.touchpoints.live(ws.id)}
+    assert "Команда отключила опрос для клиентов" in shop.private_texts(shop.dave)[-1]
+    assert not await shop.h.ctx.store.customers.is_customer(ws.id, shop.dave.id)
+
+
+async def test_off_stops_the_rating_form_of_customers(shop: Shop) -> None:
+    await brainstorm_with_a_customer(shop)
+    await shop.h.say(shop.alice, shop.chat, "/finish")
+    ws = await shop.workshop()
+    button = Message(message_id=1, date=NOW, chat=shop.chat, text="list")
+    await shop.h.click(shop.alice, button, ReviewAction(op=ReviewOp.SHORTLIST, ws=ws.id).pack())
+    (rnd,) = await shop.h.ctx.store.rounds.for_workshop(ws.id)
+    wizard = await shop.wizard_of(shop.dave, rnd)  # Dave got the form when the round opened
+    await shop.tap(shop.dave, wizard, rnd, RateOp.VALUE, 0, 7)
+    assert len(await shop.h.ctx.store.rounds.answers(rnd.id, shop.dave.id)) == 1
+    await shop.h.say(shop.alice, shop.chat, "/customers off")
+    await shop.tap(shop.dave, wizard, rnd, RateOp.VALUE, 1, 7)
+    answer = shop.last_answer()
+    assert answer.show_alert and "Команда отключила опрос" in str(answer.text)
+    # The answer given before stays; nothing after the switch is taken.
+    assert len(await shop.h.ctx.store.rounds.answers(rnd.id, shop.dave.id)) == 1
+
+
+async def test_a_new_link_after_off_invites_only_who_follows_it(shop: Shop) -> None:
+    await brainstorm_with_a_customer(shop)  # Dave came through the first link
+    await shop.h.say(shop.alice, shop.chat, "/customers off")
+    token = await shop.issue_link()
+    await shop.h.say(shop.erin, private_chat(shop.erin), f"/start {token}")
+    await shop.h.say(shop.erin, private_chat(shop.erin), "Parcel locker")
+    await shop.h.say(shop.dave, private_chat(shop.dave), "Parking lot")  # not back yet
+    ws = await shop.workshop()
+    texts = {tp.text for tp in await shop.h.ctx.store.touchpoints.live(ws.id)}
+    assert "Parcel locker" in texts and "Parking lot" not in texts
+    dave_before = len(shop.private_texts(shop.dave))
+    await shop.h.say(shop.alice, shop.chat, "/finish")
+    button = Message(message_id=1, date=NOW, chat=shop.chat, text="list")
+    await shop.h.click(shop.alice, button, ReviewAction(op=ReviewOp.SHORTLIST, ws=ws.id).pack())
+    (rnd,) = await shop.h.ctx.store.rounds.for_workshop(ws.id)
+    # Erin, who followed the new link, gets the form; Dave, cut off, is not written to.
+    assert await shop.h.ctx.store.rounds.rater(rnd.id, shop.erin.id) is not None
+    assert await shop.h.ctx.store.rounds.rater(rnd.id, shop.dave.id) is None
+    assert len(shop.private_texts(shop.dave)) == dave_before
+    # Following the new link brings Dave back, under his old number.
+    aliases_before = await shop.h.ctx.store.customers.aliases(ws.id)
+    await shop.h.say(shop.dave, private_chat(shop.dave), f"/start {token}")
+    assert await shop.h.ctx.store.rounds.rater(rnd.id, shop.dave.id) is not None
+    aliases = await shop.h.ctx.store.customers.aliases(ws.id)
+    assert shop.dave.id not in aliases_before and aliases[shop.dave.id] == 1
+
+
+ANONYMOUS = User(id=1087968824, is_bot=True, first_name="Group", username="GroupAnonymousBot")
+
+
+@pytest.mark.parametrize("args", ["", " off"])
+async def test_an_anonymous_admin_is_asked_to_use_their_own_account(shop: Shop, args: str) -> None:
+    await shop.h.say(shop.alice, shop.chat, "/brainstorm 10m Shop")
+    if args:
+        await shop.issue_link()
+    msg = Message(
+        message_id=777,
+        date=NOW,
+        chat=shop.chat,
+        from_user=ANONYMOUS,
+        sender_chat=shop.chat,
+        text=f"/customers{args}",
+    ).as_(shop.h.bot)
+    await shop.h.feed(message_update(msg))
+    reply = shop.h.session.sent(shop.chat.id)[-1].text
+    assert not shop.h.session.sent(ANONYMOUS.id)  # nothing to Telegram's stand-in account
+    if args:  # switching off needs no private chat: it works
+        assert "switched off" in reply
+        assert (await shop.workshop()).customer_token is None
+    else:
+        assert "from your own account" in reply
+        assert (await shop.workshop()).customer_token is None

@@ -1,5 +1,5 @@
-"""When a chat itself changes: Telegram moves a group to a supergroup, or the bot is removed
-from a chat and added back."""
+"""When a chat itself changes: Telegram moves a group to a supergroup, the bot is removed
+from a chat and added back, people join and leave."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
@@ -67,3 +68,14 @@ class ChatEvents:
                 chat_id,
                 _("👋 I am back: the re-evaluation schedule and the plan reminders run again."),
             )
+
+    async def member_joined(self, chat_id: int, user: TelegramUser) -> None:
+        """Someone joined (or was added back): a member again."""
+        await self.ctx.store.users.seen(
+            user.id, user.username, user.full_name, user.language_code, chat_id
+        )
+
+    async def member_left(self, chat_id: int, user_id: int) -> None:
+        """Someone left or was removed: no longer listed with the chat's rounds in /start,
+        nor found by @username as an owner."""
+        await self.ctx.store.users.left(chat_id, user_id)

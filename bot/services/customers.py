@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
-from aiolimiter import AsyncLimiter
 
 from bot.context import AppContext
 from bot.core.clock import format_local
@@ -16,6 +15,7 @@ from bot.services.rating import RatingService
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
 from bot.services.telegram import send_private
+from bot.services.throttle import Slowed, Throttle
 from bot.views import customers as views
 from storage.models import Workshop
 
@@ -30,7 +30,10 @@ class CustomerService:
     settings: ChatSettings
     steering: Steering
     rating: RatingService
-    _limits: dict[int, AsyncLimiter] = field(init=False, default_factory=dict)
+    throttle: Throttle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.throttle = Throttle(self.ctx.config.workshop.customer_ideas_per_minute)
 
     def survey_url(self, token: str) -> str:
         return self.ctx.deep_link(f"{CUSTOMER_PREFIX}{token}")
@@ -62,10 +65,12 @@ class CustomerService:
         return True
 
     async def revoke(self, ws: Workshop) -> bool:
-        """Switch the link off; False when there was none."""
+        """Switch the link off and cut off the customers who came through it (their ideas
+        and answers so far stay; nothing more is taken from them, and a new link invites
+        only those who follow it); False when there was no link."""
         if ws.customer_token is None:
             return False
-        await self.ctx.store.customers.set_token(ws.id, None)
+        await self.ctx.store.customers.revoke(ws.id)
         return True
 
     async def open(self, user: TelegramUser, payload: str) -> str | None:
@@ -99,14 +104,14 @@ class CustomerService:
     async def is_customer(self, ws: Workshop, user_id: int) -> bool:
         return await self.ctx.store.customers.is_customer(ws.id, user_id)
 
-    async def allow(self, user_id: int) -> bool:
-        """Whether a customer may send another idea message now (a few per minute)."""
-        limiter = self._limits.get(user_id)
-        if limiter is None:
-            limiter = self._limits[user_id] = AsyncLimiter(
-                self.ctx.config.workshop.customer_ideas_per_minute, 60
-            )
-        if not limiter.has_capacity():
+    async def state(self, ws: Workshop, user_id: int) -> bool | None:
+        """True: a customer of `ws` now; False: cut off by /customers off (until they follow
+        a new link); None: never a customer."""
+        state = await self.ctx.store.customers.state(ws.id, user_id)
+        if state and ws.customer_token is None:
             return False
-        await limiter.acquire()  # does not wait: there is capacity
-        return True
+        return state
+
+    async def slowed(self, user_id: int) -> Slowed | None:
+        """Count one idea message of a customer (a few per minute): None when it may go on."""
+        return await self.throttle.take(user_id)

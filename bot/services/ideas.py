@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ReactionTypeEmoji
@@ -16,6 +16,8 @@ from bot.core.ideas import MAX_TOUCHPOINTS, ParsedLine, find_duplicate, normalis
 from bot.domain import Phase
 from bot.services.board import IDEA_BOX_PREFIX, Boards
 from bot.services.settings import ChatSettings
+from bot.services.steering import Steering
+from bot.services.throttle import Slowed, Throttle
 from bot.views import ideas as views
 from bot.views.common import LINK_INVALID
 from storage.models import AddOutcome, NewIdea, Workshop
@@ -32,6 +34,8 @@ class Captured:
 
     outcome: AddOutcome
     problems: tuple[ParsedLine, ...]
+    read: int = 0  # lines of the message taken (refused ones included)
+    dropped: int = 0  # lines past max_idea_lines, not read at all
 
 
 @dataclass(eq=False)
@@ -41,6 +45,26 @@ class IdeaService:
     ctx: AppContext
     settings: ChatSettings
     boards: Boards
+    steering: Steering
+    throttle: Throttle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.throttle = Throttle(self.ctx.config.workshop.ideas_per_minute)
+
+    async def slowed(self, user_id: int) -> Slowed | None:
+        """Count one idea message of a team member: None when it may go on."""
+        return await self.throttle.take(user_id)
+
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        """Whether the user is in the group now: Telegram's word (who left or was removed is
+        not, and stops counting as a member here too); when Telegram cannot say, whether the
+        bot saw them there and has not seen them leave."""
+        known = await self.steering.membership(chat_id, user_id)
+        if known is None:
+            return await self.ctx.store.users.is_member(chat_id, user_id)
+        if not known:
+            await self.ctx.store.users.left(chat_id, user_id)
+        return known
 
     async def capture(
         self,
@@ -54,8 +78,11 @@ class IdeaService:
         customer: bool = False,
     ) -> Captured:
         """Store every line of `text` (from message `source`: chat id, message id) as a
-        touchpoint of `ws`, committed before the reaction says so."""
-        lines = parse_lines(text)
+        touchpoint of `ws`, committed before the reaction says so. Only the first
+        max_idea_lines lines are read; Captured says how many more were dropped."""
+        parsed = parse_lines(text)
+        most = self.ctx.config.workshop.max_idea_lines
+        lines = parsed[:most]
         good = [
             NewIdea(line.text, normalise(line.text), line.stage)
             for line in lines
@@ -87,7 +114,7 @@ class IdeaService:
                 log.info("no reaction in %s: %s", source[0], exc.message)
             if not for_next_round:
                 self.boards.touch(ws.id)
-        return Captured(outcome, problems)
+        return Captured(outcome, problems, len(lines), len(parsed) - len(lines))
 
     async def command_target(
         self, chat_id: int, thread_id: int | None
@@ -129,6 +156,8 @@ class IdeaService:
         await self.ctx.store.users.seen(
             user.id, user.username, user.full_name, user.language_code, started=True
         )
+        if not await self.is_member(ws.chat_id, user.id):
+            return _(views.NOT_IN_GROUP)
         if ws.phase is not Phase.BRAINSTORM:
             return views.no_brainstorm_text(ws)
         await self.ctx.store.users.set_idea_box(user.id, ws.id)

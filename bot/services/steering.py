@@ -10,14 +10,28 @@ from aiogram import Bot
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
+from aiogram.types.result_chat_member_union import ResultChatMemberUnion
 
 from storage.models import Workshop
 
 # Telegram's stand-in sender for anonymous group admins.
 GROUP_ANONYMOUS_BOT_ID = 1087968824
 ADMIN_CACHE_SECONDS = 300.0
+# While Telegram cannot be asked, the last answer stands at most this long after it was
+# fetched (then the fallback: no admins, count unknown); each call asks again meanwhile.
+STALE_FACTOR = 2
+CACHED_CHATS = 20_000
 T = TypeVar("T")
 _MEMBER = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
+
+
+def is_in_chat(member: ResultChatMemberUnion) -> bool:
+    """A chat member's status says they are in the chat (restricted members count)."""
+    if member.status in _MEMBER:
+        return True
+    return member.status == ChatMemberStatus.RESTRICTED and bool(
+        getattr(member, "is_member", False)
+    )
 
 
 def sender_id(message: Message) -> int:
@@ -37,9 +51,18 @@ class Steering:
     """A group's admins and its member count, each remembered per chat for a few minutes,
     and the checks on them."""
 
-    def __init__(self, bot: Bot, ttl: float = ADMIN_CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        ttl: float = ADMIN_CACHE_SECONDS,
+        *,
+        size: int = CACHED_CHATS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._bot = bot
         self._ttl = ttl
+        self._size = size
+        self._clock = clock
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
         self._counts: dict[int, tuple[float, int | None]] = {}
 
@@ -50,16 +73,24 @@ class Steering:
         fetch: Callable[[], Awaitable[T]],
         fallback: T,
     ) -> T:
-        """`fetch()` at most once per chat within the TTL; on an API error the last value
-        (or `fallback`) stands."""
+        """`fetch()` at most once per chat within the TTL. On an API error the last value
+        stands while it is younger than STALE_FACTOR TTLs (then `fallback`), and the next
+        call asks again."""
+        now = self._clock()
         cached = cache.get(chat_id)
-        if cached and time.monotonic() - cached[0] < self._ttl:
+        if cached and now - cached[0] < self._ttl:
             return cached[1]
         try:
             value = await fetch()
         except TelegramAPIError:
-            return cached[1] if cached else fallback
-        cache[chat_id] = (time.monotonic(), value)
+            if cached and now - cached[0] < self._ttl * STALE_FACTOR:
+                return cached[1]
+            cache.pop(chat_id, None)
+            return fallback
+        cache.pop(chat_id, None)
+        cache[chat_id] = (self._clock(), value)  # the newest last: the oldest goes first
+        while len(cache) > self._size:
+            del cache[next(iter(cache))]
         return value
 
     async def admins(self, chat_id: int) -> frozenset[int]:
@@ -88,17 +119,18 @@ class Steering:
             return True
         return await self.is_admin(ws.chat_id, user_id)
 
-    async def is_member(self, chat_id: int, user_id: int) -> bool:
-        """Whether the user is in the group now (restricted members count)."""
+    async def membership(self, chat_id: int, user_id: int) -> bool | None:
+        """Whether the user is in the group now (restricted members count; who left or was
+        removed does not); None when Telegram could not say."""
         try:
             member = await self._bot.get_chat_member(chat_id, user_id)
         except TelegramAPIError:
-            return False
-        if member.status in _MEMBER:
-            return True
-        return member.status == ChatMemberStatus.RESTRICTED and bool(
-            getattr(member, "is_member", False)
-        )
+            return None
+        return is_in_chat(member)
+
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        """Whether the user is in the group now (False when Telegram could not say)."""
+        return bool(await self.membership(chat_id, user_id))
 
     async def can_pin(self, chat_id: int) -> bool:
         """Whether the bot may pin here (it is fine when it may not)."""

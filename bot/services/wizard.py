@@ -25,6 +25,7 @@ from bot.services.telegram import edit_text, send_private
 from bot.views import rating as views
 from bot.views.callbacks import RateAction, RateOp
 from bot.views.common import LINK_INVALID, message_link
+from bot.views.customers import SURVEY_OFF
 from storage.models import Answers, RaterState, Round, RoundItem, Workshop
 
 RATE_PREFIX = "r_"
@@ -156,6 +157,11 @@ class WizardService:
         target: int | None = step
         notice = None
         customer = rater.source == CUSTOMER
+        if customer and not (
+            ws.customer_token is not None
+            and await store.customers.is_customer(ws.id, user_id)  # customers only
+        ):
+            return Tap(_(SURVEY_OFF), alert=True)  # /customers off cut them off
         if data.op is RateOp.VALUE or data.op is RateOp.SKIP:
             value = data.v if data.op is RateOp.VALUE else None
             if value is not None and not 0 <= value <= 10:

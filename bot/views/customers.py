@@ -31,7 +31,15 @@ LINK_GONE = N_(
 TEAM_MEMBER = N_(
     "This link is for customers, and you are in the team's group: add ideas and rate there."
 )
-SLOW_DOWN = N_("Thank you! That is a lot at once: please wait a minute before sending more.")
+SURVEY_OFF = N_(
+    "The team has switched the customer survey off, so this was not taken. Thank you for "
+    "your help!"
+)
+ANONYMOUS_ADMIN = N_(
+    "You are writing as the group (an anonymous admin), so I cannot send you the link in "
+    "private. Send /customers from your own account: switch off “Remain anonymous” for a "
+    "moment, or ask another admin."
+)
 
 
 def _name(ws: Workshop, chat_title: str) -> str:

@@ -71,6 +71,22 @@ class UserRepo(Repo):
             (chat_id, username.removeprefix("@")),
         )
 
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        """Whether the bot saw this user in the chat and has not seen them leave."""
+        return bool(
+            await self._count(
+                "SELECT count(*) FROM members WHERE chat_id = ? AND user_id = ?",
+                (chat_id, user_id),
+            )
+        )
+
+    async def left(self, chat_id: int, user_id: int) -> None:
+        """The user left the chat or was removed: no longer one of its members (for
+        /start's open rounds and for owners by @username)."""
+        await self._db.execute(
+            "DELETE FROM members WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+        )
+
     async def set_idea_box(self, user_id: int, workshop_id: int | None) -> None:
         await self._db.execute(
             "UPDATE users SET idea_box_workshop_id = ? WHERE id = ?", (workshop_id, user_id)

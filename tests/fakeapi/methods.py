@@ -25,6 +25,9 @@ from tests.fakeapi.wire import (
     plain_text,
 )
 
+# What Telegram sends only to a bot that lists it in allowed_updates.
+NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
 
 class FakeBotApi:
     """Users, chats and every message, and the `_api_<method>` handlers over them."""
@@ -49,6 +52,10 @@ class FakeBotApi:
         self.throttle: dict[int, int] = {}  # chat id -> sends still to refuse with 429
         self._closing = False
         self._updates: list[dict[str, Any]] = []
+        # The update kinds the bot asked for (getUpdates or setWebhook); None: Telegram's
+        # default, every kind but chat_member and the reaction ones.
+        self.allowed_updates: frozenset[str] | None = None
+        self.dropped_updates: list[dict[str, Any]] = []  # kinds the bot did not ask for
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(
             lambda: itertools.count(1)
@@ -161,6 +168,7 @@ class FakeBotApi:
                 "deleteWebhook to delete the webhook first",
             )
         self.polls += 1
+        self._allow(params.get("allowed_updates"))
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         async with self._changed:
@@ -393,6 +401,7 @@ class FakeBotApi:
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         self.webhook = (url, None if secret is None else str(secret))
+        self._allow(params.get("allowed_updates"))
         self.webhook_sets += 1
         self._start_delivery()
         return True
@@ -400,6 +409,19 @@ class FakeBotApi:
     async def _api_getWebhookInfo(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         url = self.webhook[0] if self.webhook else ""
         return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+
+    def _allow(self, kinds: Any) -> None:
+        """allowed_updates as Telegram keeps it: a list replaces the setting (an empty one
+        means the default), no list keeps the last one."""
+        if kinds is not None:
+            self.allowed_updates = frozenset(kinds) or None
+
+    def wanted(self, update: dict[str, Any]) -> bool:
+        """Whether Telegram would send this update to the bot at all."""
+        kind = next(key for key in update if key != "update_id")
+        if self.allowed_updates is None:
+            return kind not in NOT_BY_DEFAULT
+        return kind in self.allowed_updates
 
     def _start_delivery(self) -> None:
         """Overridden by the server: post pending updates to the webhook."""

@@ -185,9 +185,40 @@ class FakeTelegram(FakeBotApi):
         )
         return query_id
 
+    async def set_member(self, chat: FakeChat, user: FakeUser, status: str, by: FakeUser) -> None:
+        """`by` changes `user`'s status in `chat` ("member", "left", "kicked", …): the bot
+        hears of it through a chat_member update, if it asked for those."""
+        old = chat.members.get(user.id, "left")
+        chat.members[user.id] = status
+
+        def member(status: str) -> dict[str, Any]:
+            # Admins' many rights are left out: they change as members here.
+            found: dict[str, Any] = {"status": status, "user": user.as_dict()}
+            if status == "kicked":
+                found["until_date"] = 0
+            elif status not in ("member", "left"):
+                found["status"] = "member"
+            return found
+
+        await self._push(
+            {
+                "chat_member": {
+                    "chat": chat.as_dict(),
+                    "from": by.as_dict(),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(status),
+                }
+            }
+        )
+
     async def _push(self, payload: dict[str, Any]) -> None:
         async with self._changed:
-            self._updates.append({"update_id": next(self._update_ids), **payload})
+            update = {"update_id": next(self._update_ids), **payload}
+            if not self.wanted(update):
+                self.dropped_updates.append(update)  # Telegram never queues these
+                return
+            self._updates.append(update)
             self._changed.notify_all()
 
     # --- reading what the bot did -------------------------------------------------------
