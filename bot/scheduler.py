@@ -310,16 +310,18 @@ class JobScheduler:
         else:
             delay = retry_delay(attempt)
             retry_at = utcnow() + timedelta(seconds=delay)
-            log.warning(
-                "job %s failed (attempt %d of %d), retrying in %.0f s: %r",
-                job.key,
-                attempt,
-                MAX_ATTEMPTS,
-                delay,
-                exc,
-            )
             if await self._jobs.retry(job.key, job.run_at, retry_at):
+                log.warning(
+                    "job %s failed (attempt %d of %d), retrying in %.0f s: %r",
+                    job.key,
+                    attempt,
+                    MAX_ATTEMPTS,
+                    delay,
+                    exc,
+                )
                 self._arm(job.key, job.kind, job.ref_id, retry_at)
+            else:
+                log.warning("job %s failed, and was moved or removed meanwhile: %r", job.key, exc)
 
     def _wake(self, key: str) -> None:
         waiting = self._finished.pop(key, None)
