@@ -6,8 +6,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ParamSpec, TypeVar
 
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -15,15 +19,67 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.domain import JobKind
 from bot.outbound import Lane, lane
 from storage.db import utcnow
+from storage.models import Job
 from storage.repos import JobRepo
 
 log = logging.getLogger(__name__)
 
-RETRY_SECONDS = 30
+# A failed job is tried again after 30 s, 1 min, 2 min, … (at most an hour apart), and
+# dropped when it has failed MAX_ATTEMPTS times; a refusal for good drops it at once.
+RETRY_SECONDS = 30.0
+MAX_RETRY_SECONDS = 3600.0
+MAX_ATTEMPTS = 8
+# Kept this long: jobs that ended (for looking into what happened), and the marks of
+# messages taken in (Telegram repeats an update for a day at most).
+KEEP_JOBS = timedelta(days=30)
+KEEP_MESSAGES = timedelta(days=7)
+PRUNE_SECONDS = 24 * 3600
+MAX_WAITING = 8  # runs of one job that may be under way or waiting for it at once
+# What Telegram says when the bot can no longer write there (kicked, chat gone, no right to
+# post): trying again cannot help.
+_FOR_GOOD = (
+    "chat not found",
+    "bot was kicked",
+    "not enough rights to send",
+    "have no rights to send",
+    "chat_write_forbidden",
+    "need administrator rights in the channel chat",
+    "message thread not found",
+    "topic_closed",
+    "topic_deleted",
+)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 JobHandler = Callable[[int], Awaitable[None]]
 # A timer of something being created or moved: its kind, key suffix and time.
 Timer = tuple[JobKind, str, datetime]
+
+
+def for_good(exc: BaseException) -> bool:
+    """Whether Telegram refused for good: the bot was blocked or kicked, the chat is gone,
+    or the bot may not post there."""
+    if isinstance(exc, TelegramForbiddenError):
+        return True
+    if isinstance(exc, TelegramBadRequest):
+        return any(reason in exc.message.lower() for reason in _FOR_GOOD)
+    return False
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before the next try after the `attempt`-th failure (1, 2, …)."""
+    return float(min(RETRY_SECONDS * 2 ** (attempt - 1), MAX_RETRY_SECONDS))
+
+
+@dataclass
+class _Run:
+    """The job the current task is running: its key and the steps already done."""
+
+    key: str
+    steps: set[str] = field(default_factory=set)
+
+
+_current: ContextVar[_Run | None] = ContextVar("current_job", default=None)
 
 
 def job_key(kind: JobKind, ref_id: int, suffix: str = "") -> str:
@@ -35,7 +91,10 @@ class JobScheduler:
     """Every job lives in the `jobs` table first; APScheduler only keeps the timer.
 
     A job is marked done after its handler returns, so a crash mid-run repeats it at
-    start-up; handlers therefore check the current state before they act.
+    start-up; handlers therefore check the current state before they act, and mark each
+    message they send (`once`), so that a run repeated after a failure does not send it
+    again. A failed run is retried with back-off and dropped after MAX_ATTEMPTS failures,
+    or at once when Telegram refuses for good (`for_good`).
     """
 
     def __init__(self, jobs: JobRepo) -> None:
@@ -45,17 +104,45 @@ class JobScheduler:
         self._running: set[asyncio.Task[None]] = set()
         self._started: set[asyncio.Task[None]] = set()
         self._finished: dict[str, asyncio.Event] = {}  # jobs someone waits for
+        # One run of a job at a time: a timer re-armed while the job runs (its retry, a
+        # move) waits for that run to end. Each lock with how many runs hold or want it.
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     def register(self, kind: JobKind, handler: JobHandler) -> None:
         self._handlers[kind] = handler
 
     async def start(self) -> int:
-        """Start the timer and re-arm every pending job; overdue ones fire at once."""
+        """Start the timer and re-arm every pending job; overdue ones fire at once. Old
+        rows are pruned now and every day."""
         self._scheduler.start()
+        await self.prune()
+        self.every(PRUNE_SECONDS, self.prune, "prune")
         pending = await self._jobs.pending()
         for job in pending:
             self._arm(job.key, job.kind, job.ref_id, job.run_at)
         return len(pending)
+
+    async def prune(self) -> None:
+        """Forget jobs that ended long ago and old marks of messages taken in."""
+        now = utcnow()
+        jobs, messages = await self._jobs.prune(now - KEEP_JOBS, now - KEEP_MESSAGES)
+        if jobs or messages:
+            log.info("pruned %d old jobs and %d old message marks", jobs, messages)
+
+    async def once(
+        self, step: str, work: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
+        """Inside a job: do `work` unless an earlier (failed) run of the job did this step,
+        and note it as done (None when skipped). Outside a job: just do it."""
+        run = _current.get()
+        if run is None:
+            return await work(*args, **kwargs)
+        if step in run.steps:
+            return None
+        result = await work(*args, **kwargs)
+        run.steps.add(step)
+        await self._jobs.step_done(run.key, sorted(run.steps))
+        return result
 
     def every(self, seconds: float, func: Callable[[], Awaitable[None]], name: str) -> None:
         """A periodic in-memory job (nothing to persist: e.g. refreshing countdowns); like the
@@ -154,10 +241,26 @@ class JobScheduler:
             id=key,
             replace_existing=True,
             misfire_grace_time=None,
+            # A timer may fire while the run it re-armed is still ending: let it wait in
+            # `_run` for its turn instead of being skipped.
+            max_instances=MAX_WAITING,
         )
 
     async def _run(self, key: str, kind: JobKind, ref_id: int) -> None:
-        await self._finish_at_shutdown(self._execute(key, kind, ref_id))
+        await self._finish_at_shutdown(self._one_at_a_time(key, kind, ref_id))
+
+    async def _one_at_a_time(self, key: str, kind: JobKind, ref_id: int) -> None:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await self._execute(key, kind, ref_id)
+        finally:
+            lock, users = self._locks[key]
+            if users > 1:
+                self._locks[key] = (lock, users - 1)
+            else:
+                del self._locks[key]
 
     async def _finish_at_shutdown(self, work: Awaitable[None]) -> None:
         # APScheduler cancels running coroutines when it shuts down; the work runs in a
@@ -180,15 +283,47 @@ class JobScheduler:
         if handler is None:
             log.error("no handler for job %s", key)
             return
+        token = _current.set(_Run(key, set(job.steps)))
         try:
             with lane(Lane.POST):  # whoever armed it, a job's messages are the bot's own
                 await handler(ref_id)
-        except Exception:
-            # The job stays pending: retried shortly, and at the next start-up.
-            log.exception("job %s failed; retrying in %s s", key, RETRY_SECONDS)
-            self._arm(key, kind, ref_id, utcnow() + timedelta(seconds=RETRY_SECONDS))
+        except Exception as exc:
+            await self._failed(job, exc)
             return
+        finally:
+            _current.reset(token)
         await self._jobs.finish(key, job.run_at)
+        self._wake(key)
+
+    async def _failed(self, job: Job, exc: Exception) -> None:
+        """Retry later with back-off, or drop the job: refused for good, or failed too often.
+        A job moved or removed meanwhile (by its own handler, or /extend) is left as it is."""
+        attempt = job.attempts + 1
+        if for_good(exc):
+            log.warning("job %s dropped: Telegram refused for good: %s", job.key, exc)
+            await self._jobs.drop(job.key, job.run_at, repr(exc))
+            self._wake(job.key)
+        elif attempt >= MAX_ATTEMPTS:
+            log.error("job %s dropped after %d failed attempts", job.key, attempt, exc_info=exc)
+            await self._jobs.drop(job.key, job.run_at, repr(exc))
+            self._wake(job.key)
+        else:
+            delay = retry_delay(attempt)
+            retry_at = utcnow() + timedelta(seconds=delay)
+            if await self._jobs.retry(job.key, job.run_at, retry_at):
+                log.warning(
+                    "job %s failed (attempt %d of %d), retrying in %.0f s: %r",
+                    job.key,
+                    attempt,
+                    MAX_ATTEMPTS,
+                    delay,
+                    exc,
+                )
+                self._arm(job.key, job.kind, job.ref_id, retry_at)
+            else:
+                log.warning("job %s failed, and was moved or removed meanwhile: %r", job.key, exc)
+
+    def _wake(self, key: str) -> None:
         waiting = self._finished.pop(key, None)
         if waiting is not None:
             waiting.set()

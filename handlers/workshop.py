@@ -70,6 +70,8 @@ async def start_brainstorm(
         return
     thread = topic_of(message)
     active = await workshops.active(chat_id, thread)
+    if active is not None and await brainstorm.repost_board(active):
+        return  # its board had not gone out: now it has
     if active is not None:
         await message.reply(
             _(

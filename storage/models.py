@@ -46,6 +46,8 @@ class Workshop:
     customer_token: str | None = None
     list_posted: bool = False
     thread_id: int | None = None  # the forum topic it lives in (None: no topics / general)
+    list_parts: int = 0  # messages of the bell's list posted so far
+    board_pinned: bool = False  # the bot pinned the board (and so unpins it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +189,5 @@ class Job:
     kind: JobKind
     ref_id: int
     run_at: datetime
+    attempts: int = 0  # failed runs so far
+    steps: frozenset[str] = frozenset()  # steps a failed run finished (a retry skips them)

@@ -75,6 +75,8 @@ def workshop(row: Row) -> Workshop:
         customer_token=row["customer_token"],
         list_posted=bool(row["list_posted"]),
         thread_id=row["thread_id"],
+        list_parts=row["list_parts"],
+        board_pinned=bool(row["board_pinned"]),
     )
 
 
@@ -102,6 +104,8 @@ def job(row: Row) -> Job:
         kind=JobKind(row["kind"]),
         ref_id=row["ref_id"],
         run_at=moment(row["run_at"]),
+        attempts=row["attempts"],
+        steps=frozenset(json.loads(row["steps"])),
     )
 
 

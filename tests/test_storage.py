@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from bot.domain import Stage
+from bot.domain import JobKind, Stage
 from storage import Storage
-from storage.db import migrations, utcnow
+from storage.db import migrations, to_iso, utcnow
 from storage.models import NewIdea
 
 
@@ -53,4 +53,40 @@ async def test_only_one_active_workshop_per_chat(tmp_path: Path) -> None:
     deadline = utcnow() + timedelta(minutes=5)
     assert await store.workshops.create(-1, "", 7, "en", "a", deadline) is not None
     assert await store.workshops.create(-1, "", 7, "en", "b", deadline) is None
+    await store.close()
+
+
+async def test_pruning_drops_old_ended_jobs_and_message_marks_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    store = await Storage.open(tmp_path / "t.sqlite3")
+    await store.chats.touch(-1, "Team", "supergroup")
+    now = utcnow()
+    ws = await store.workshops.create(-1, "", 7, "en", "tok", now + timedelta(minutes=5))
+    assert ws is not None
+    ideas = [NewIdea("Website chat", "website chat", Stage.NONE)]
+    for message_id in (10, 11):
+        await store.touchpoints.add_ideas(
+            ws.id, 7, ideas, exact, limit=150, source=(-1, message_id)
+        )
+    for key in ("old-done", "new-done", "old-pending"):
+        await store.jobs.put(key, JobKind.DUE_REMINDER, -1, now - timedelta(days=40))
+    await store.jobs.finish("old-done", now - timedelta(days=40))
+    await store.jobs.finish("new-done", now - timedelta(days=40))
+    # Age the rows as the days would (nothing else sets a past time).
+    long_ago = to_iso(now - timedelta(days=40))
+    await store.db.execute("UPDATE jobs SET done_at = ? WHERE key = 'old-done'", (long_ago,))
+    await store.db.execute(
+        "UPDATE processed_messages SET seen_at = ? WHERE message_id = 10", (long_ago,)
+    )
+
+    assert await store.jobs.prune(now - timedelta(days=30), now - timedelta(days=7)) == (1, 1)
+
+    keys = await store.db.fetchall("SELECT key FROM jobs ORDER BY key")
+    assert [row[0] for row in keys] == ["new-done", "old-pending"]
+    kept = await store.db.fetchall("SELECT message_id FROM processed_messages")
+    assert [row[0] for row in kept] == [11]
+    # A redelivery of the message still marked is still recognised.
+    again = await store.touchpoints.add_ideas(ws.id, 7, ideas, exact, limit=150, source=(-1, 11))
+    assert again.already_seen
     await store.close()

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
 from bot.context import AppContext
 from bot.domain import JobKind, Phase
-from bot.scheduler import Timer, job_key
+from bot.scheduler import Timer, for_good, job_key
 from bot.services.board import Boards
 from bot.services.rating import RatingService
 from bot.services.review import ReviewService
@@ -71,9 +71,26 @@ class BrainstormService:
         if ws is None:
             return None
         self.ctx.scheduler.arm(ws.id, timers)
-        await self.post_board(ws)
+        try:
+            await self.post_board(ws)
+        except TelegramAPIError as exc:
+            # The bell is stored: a workshop whose board did not go out still ends on time,
+            # and the next /brainstorm posts the board again (`repost_board`). Where the bot
+            # may not post at all, nobody could take part: the workshop is cancelled.
+            if for_good(exc):
+                log.warning("no board in %s, workshop %s cancelled: %s", chat_id, ws.id, exc)
+                await self.cancel(ws)
+            raise
         found = await self.ctx.store.workshops.get(ws.id)
         return found or ws
+
+    async def repost_board(self, ws: Workshop) -> bool:
+        """A running brainstorm whose board never went out (Telegram failed, or the bot
+        stopped, while it was posted): post it now. False when it has one (or ended)."""
+        if ws.phase is not Phase.BRAINSTORM or ws.board_message_id is not None:
+            return False
+        await self.post_board(ws)
+        return True
 
     @staticmethod
     def _timers(deadline: datetime, length: timedelta) -> list[Timer]:
@@ -102,6 +119,8 @@ class BrainstormService:
                 )
             except TelegramBadRequest as exc:
                 log.info("cannot pin the board in %s: %s", ws.chat_id, exc.message)
+            else:
+                await store.workshops.set_pinned(ws.id, True)
 
     async def _arm_timers(self, workshop_id: int, deadline: datetime, length: timedelta) -> None:
         await self.ctx.scheduler.rearm(
@@ -156,11 +175,21 @@ class BrainstormService:
             return
         self._ringing.add(workshop_id)
         try:
-            await self._disarm(workshop_id)
+            await self._disarm(workshop_id, keep_bell=True)
             await self.boards.flush(workshop_id)
             await self._unpin(ws)
-            await self.review.post_list(ws, final=True)
+            # Each part of the list is marked as it goes out: a bell repeated after a
+            # failure posts only the rest.
+            await self.review.post_list(
+                ws,
+                final=True,
+                skip=ws.list_parts,
+                posted=partial(store.workshops.set_list_parts, workshop_id),
+            )
             await store.workshops.mark_list_posted(workshop_id)
+            # Only now: a bell that failed (e.g. /finish while Telegram was down) rings
+            # again at the deadline and posts what is missing.
+            await self._disarm(workshop_id)
         finally:
             self._ringing.discard(workshop_id)
 
@@ -175,10 +204,12 @@ class BrainstormService:
             await self._unpin(ws)
         return moved
 
-    async def _disarm(self, workshop_id: int) -> None:
+    async def _disarm(self, workshop_id: int, *, keep_bell: bool = False) -> None:
+        """Drop the warnings and (unless `keep_bell`) the bell."""
+        bell = [] if keep_bell else [job_key(JobKind.BRAINSTORM_END, workshop_id)]
         await self.ctx.scheduler.cancel(
             [
-                job_key(JobKind.BRAINSTORM_END, workshop_id),
+                *bell,
                 *(
                     job_key(JobKind.BRAINSTORM_WARN, workshop_id, _warning_suffix(b))
                     for b in WARNINGS
@@ -187,11 +218,16 @@ class BrainstormService:
         )
 
     async def _unpin(self, ws: Workshop) -> None:
-        if ws.board_message_id is None:
+        """Unpin the board if the bot pinned it (and only then)."""
+        if ws.board_message_id is None or not ws.board_pinned:
             return
-        # Not pinned, or no right to unpin: either way there is nothing to do.
-        with contextlib.suppress(TelegramAPIError):
+        try:
             await self.ctx.bot.unpin_chat_message(ws.chat_id, message_id=ws.board_message_id)
+        except TelegramAPIError as exc:
+            # Unpinned by someone already, the right to pin taken away, or the bot removed:
+            # tried once, not again.
+            log.info("cannot unpin the board in %s: %s", ws.chat_id, exc.message)
+        await self.ctx.store.workshops.set_pinned(ws.id, False)
 
     # --- whatever runs against the clock: the brainstorm or a rating round ------------------
 

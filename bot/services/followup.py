@@ -50,8 +50,15 @@ class FollowUpService:
         history follow."""
         return await self.ctx.store.workshops.latest(chat_id, any_topic=True)
 
+    async def plan_workshop(self, chat_id: int) -> Workshop | None:
+        """The workshop whose plan is the team's: the newest one that has a plan (a new
+        workshop takes over once it publishes its own), else the latest."""
+        store = self.ctx.store
+        return await store.workshops.with_plan(chat_id) or await self.workshop(chat_id)
+
     async def plan(self, chat_id: int) -> tuple[Workshop | None, list[PlanItem]]:
-        ws = await self.workshop(chat_id)
+        """The team's plan and the workshop it belongs to."""
+        ws = await self.plan_workshop(chat_id)
         if ws is None:
             return None, []
         return ws, await self.ctx.store.plans.current(ws.id)
@@ -106,8 +113,9 @@ class FollowUpService:
     # --- owners, dates, done ----------------------------------------------------------------
 
     async def may_edit(self, chat_id: int, user_id: int, item: PlanItem | None = None) -> bool:
-        """The facilitator and admins may edit the plan; an item's owner may edit their item."""
-        ws = await self.workshop(chat_id)
+        """The facilitator (of the plan's workshop) and admins may edit the plan; an item's
+        owner may edit their item."""
+        ws = await self.plan_workshop(chat_id)
         if ws is None:
             return False
         return await self.steering.may_steer(ws, user_id) or (
@@ -150,8 +158,10 @@ class FollowUpService:
         return chat is not None and (chat.paused or chat.migrated_to is not None)
 
     async def due_reminders(self, chat_id: int) -> None:
-        """Job: the owners privately, and the group in one line; each item only once.
-        In a chat the bot was removed from, nothing is sent or marked: the items wait."""
+        """Job: the group in one line (split when long), and the owners privately; each item
+        only once. Every message is marked as it goes out, so a run repeated after a failure
+        sends only what did not go out. In a chat the bot was removed from, nothing is sent
+        or marked: the items wait."""
         if await self.paused(chat_id):
             return
         ws, _items = await self.plan(chat_id)
@@ -162,26 +172,32 @@ class FollowUpService:
         )
         if not due:
             return
+        once = self.ctx.scheduler.once
         texts = await self.texts(ws.id)
         owners = await self.ctx.store.users.many([i.owner_id for i in due if i.owner_id])
         with self.ctx.speaking(ws.locale):
-            await self.ctx.bot.send_message(
-                chat_id, views.due_today_group(due, texts, owners), message_thread_id=ws.thread_id
+            chunks = views.due_today_group(due, texts, owners)
+        for n, chunk in enumerate(chunks):
+            await once(
+                f"group:{n}",
+                self.ctx.bot.send_message,
+                chat_id,
+                chunk,
+                message_thread_id=ws.thread_id,
             )
         for item in due:
             owner = owners.get(item.owner_id) if item.owner_id else None
             if owner is None or not owner.started_bot or owner.blocked_bot:
                 continue
-            locale = self.ctx.locale_for(owner.language_code)
-            with self.ctx.speaking(locale):
-                sent = await send_private(
-                    self.ctx.bot,
-                    owner.id,
-                    views.due_today_private(texts.get(item.touchpoint_id, "?"), item.action),
-                )
-            if sent is None:
-                await self.ctx.store.users.mark_blocked(owner.id)
+            text = texts.get(item.touchpoint_id, "?")
+            await once(f"owner:{item.id}", self._remind_owner, owner, text, item.action)
         await self.ctx.store.plans.mark_reminded([i.id for i in due])
+
+    async def _remind_owner(self, owner: User, touchpoint: str, action: str) -> None:
+        with self.ctx.speaking(self.ctx.locale_for(owner.language_code)):
+            text = views.due_today_private(touchpoint, action)
+        if await send_private(self.ctx.bot, owner.id, text) is None:
+            await self.ctx.store.users.mark_blocked(owner.id)
 
     # --- the re-evaluation schedule -----------------------------------------------------------
 
@@ -240,11 +256,11 @@ class FollowUpService:
         await self.arm_schedule(chat_id)
         if opened is None or ws is None:
             return
-        _ws, items = await self.plan(chat_id)
+        plan_ws, items = await self.plan(chat_id)
         open_items = [i for i in items if i.done_at is None]
-        if not open_items:
+        if not open_items or plan_ws is None:
             return
-        texts = await self.texts(ws.id)
+        texts = await self.texts(plan_ws.id)
         with self.ctx.speaking(ws.locale):
             for chunk in chunk_lines(views.reevaluation_lines(open_items, texts)):
                 await self.ctx.bot.send_message(

@@ -23,7 +23,7 @@ from bot.views import rating as views
 from bot.views.callbacks import RateAction, RoundOp
 from bot.views.common import EARLIER_STEP, NOT_ALLOWED, mention
 from storage.db import utcnow
-from storage.models import Round, Workshop
+from storage.models import Round, User, Workshop
 
 HALF_TIME_FROM = timedelta(minutes=2)
 LAST_CALL = timedelta(minutes=10)
@@ -251,29 +251,37 @@ class RatingService:
             return
         users = await self.ctx.store.users.many(missing)
         left = max(rnd.deadline - utcnow(), timedelta())
+        # Each message is marked as it goes out: a run repeated after a failure sends
+        # only what did not go out.
+        once = self.ctx.scheduler.once
+        names = [
+            mention(uid, users[uid].full_name if uid in users else str(uid)) for uid in missing
+        ]
         with self.ctx.speaking(ws.locale):
-            names = ", ".join(
-                mention(uid, users[uid].full_name if uid in users else str(uid)) for uid in missing
-            )
             text, markup = views.reminder(left, ws.locale, names, progress, self.rate_url(rnd))
-            await self.ctx.bot.send_message(
-                ws.chat_id,
-                text,
-                reply_markup=markup,
-                message_thread_id=ws.thread_id,
-                reply_to_message_id=rnd.message_id,
-                allow_sending_without_reply=True,
-            )
+        await once(
+            "group",
+            self.ctx.bot.send_message,
+            ws.chat_id,
+            text,
+            reply_markup=markup,
+            message_thread_id=ws.thread_id,
+            reply_to_message_id=rnd.message_id,
+            allow_sending_without_reply=True,
+        )
         for uid in sorted(progress.rating_now):
             user = users.get(uid)
             if user is None or user.blocked_bot:
                 continue
-            locale = self.ctx.locale_for(user.language_code)
-            with self.ctx.speaking(locale):
-                text, markup = views.nudge(left, locale, self.rate_url(rnd))
-                sent = await send_private(self.ctx.bot, uid, text, markup)
-            if sent is None:
-                await self.ctx.store.users.mark_blocked(uid)
+            await once(f"nudge:{uid}", self._nudge, user, left, rnd)
+
+    async def _nudge(self, user: User, left: timedelta, rnd: Round) -> None:
+        """The private reminder to someone who started and did not finish."""
+        locale = self.ctx.locale_for(user.language_code)
+        with self.ctx.speaking(locale):
+            text, markup = views.nudge(left, locale, self.rate_url(rnd))
+        if await send_private(self.ctx.bot, user.id, text, markup) is None:
+            await self.ctx.store.users.mark_blocked(user.id)
 
     async def deadline(self, round_id: int) -> None:
         """Job: the round's time is up."""

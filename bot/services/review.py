@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,13 +32,23 @@ class ReviewService:
         """The most spokes a wheel holds in this chat."""
         return (await self.rating.settings.of(ws.chat_id)).max_touchpoints
 
-    async def post_list(self, ws: Workshop, *, final: bool = False) -> None:
-        """The whole numbered list, split over messages when long; review buttons last."""
+    async def post_list(
+        self,
+        ws: Workshop,
+        *,
+        final: bool = False,
+        skip: int = 0,
+        posted: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        """The whole numbered list, split over messages when long; review buttons last.
+        The first `skip` messages went out before; `posted(n)` is told after each one."""
         touchpoints = await self.ctx.store.touchpoints.live(ws.id)
         contributors = await self.ctx.store.touchpoints.contributor_count(ws.id)
         with self.ctx.speaking(ws.locale):
             chunks, markup = views.list_messages(ws, touchpoints, contributors, final=final)
             for index, chunk in enumerate(chunks):
+                if index < skip:
+                    continue
                 last = index == len(chunks) - 1
                 await self.ctx.bot.send_message(
                     ws.chat_id,
@@ -45,6 +56,8 @@ class ReviewService:
                     reply_markup=markup if last else None,
                     message_thread_id=ws.thread_id,
                 )
+                if posted is not None:
+                    await posted(index + 1)
 
     # --- editing the list --------------------------------------------------------------------
 

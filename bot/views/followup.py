@@ -11,7 +11,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.core.charts import HistorySpec, Series
 from bot.core.schedule import Every, ScheduleSpec
-from bot.core.text import shorten
+from bot.core.text import TELEGRAM_TEXT_LIMIT, chunk_lines, shorten
 from bot.i18n import N_
 from bot.views.common import user_label
 from bot.views.results import Results
@@ -20,20 +20,32 @@ from storage.models import PlanItem, Round, User
 Trend = dict[int, tuple[str, list[float | None]]]
 
 
+DUE_TODAY = N_("📅 Due today: {items}. /done N when finished.")
+
+
 def due_today_group(
     due: Sequence[PlanItem], texts: Mapping[int, str], owners: Mapping[int, User]
-) -> str:
-    """One group line for everything due today."""
-    listed = "; ".join(
+) -> list[str]:
+    """The group's line for everything due today; a long one is split into as few messages
+    as fit Telegram's limit, never inside an item."""
+    frame = _(DUE_TODAY)
+    # One item a line, each ending in ";", so that chunk_lines splits between items; the
+    # line breaks then become the spaces between them.
+    items = [
         f"{i.number}. {escape(shorten(texts.get(i.touchpoint_id, '?'), 40))}"
         + (
             f" ({escape(user_label(owners[i.owner_id]))})"
             if i.owner_id is not None and i.owner_id in owners
             else ""
         )
+        + ";"
         for i in due
-    )
-    return _("📅 Due today: {items}. /done N when finished.").format(items=listed)
+    ]
+    room = TELEGRAM_TEXT_LIMIT - 96 - len(frame)
+    return [
+        frame.format(items=chunk.replace("\n", " ").removesuffix(";"))
+        for chunk in chunk_lines(items, room)
+    ]
 
 
 def due_today_private(touchpoint: str, action: str) -> str:

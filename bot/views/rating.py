@@ -241,13 +241,34 @@ def wizard_summary(
     return "\n".join(lines), builder.as_markup()
 
 
+# A reminder names this many people at most, in at most this many characters (of
+# Telegram's 4,096); the rest are counted.
+MAX_NAMED = 30
+NAMES_ROOM = 3000
+
+
+def named(mentions: Sequence[str]) -> str:
+    """The people a reminder names, the first few of a long list, and how many more."""
+    shown: list[str] = []
+    size = 0
+    for link in mentions[:MAX_NAMED]:
+        size += len(link) + 2
+        if size > NAMES_ROOM:
+            break
+        shown.append(link)
+    names = ", ".join(shown)
+    rest = len(mentions) - len(shown)
+    return _("{names} and {n} more").format(names=names, n=rest) if rest else names
+
+
 def reminder(
-    left: timedelta, locale: str, names: str, progress: RoundProgress, rate_url: str
+    left: timedelta, locale: str, names: Sequence[str], progress: RoundProgress, rate_url: str
 ) -> View:
-    """The group line: who has not finished, how many members have not started."""
+    """The group line: who has not finished (`names`: their mentions; a long list cut
+    short), how many members have not started."""
     lines = [_("⏳ Rating closes in {left}.").format(left=format_left(left, locale))]
     if names:
-        lines.append(_("Still to finish: {names}").format(names=names))
+        lines.append(_("Still to finish: {names}").format(names=named(names)))
     if progress.not_started:
         lines.append(
             ngettext(

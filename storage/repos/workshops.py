@@ -100,6 +100,15 @@ class WorkshopRepo(Repo):
             (chat_id, int(any_topic), thread_id, Phase.CANCELLED.value),
         )
 
+    async def with_plan(self, chat_id: int) -> Workshop | None:
+        """The chat's newest workshop (in any forum topic, not cancelled) that has a plan."""
+        return await self._one(
+            rows.workshop,
+            "SELECT * FROM workshops w WHERE chat_id = ? AND phase != ? AND EXISTS "
+            "(SELECT 1 FROM plan_items p WHERE p.workshop_id = w.id) ORDER BY id DESC LIMIT 1",
+            (chat_id, Phase.CANCELLED.value),
+        )
+
     async def by_board(self, chat_id: int, message_id: int) -> Workshop | None:
         """The workshop whose board this message is (replies to a board count anywhere)."""
         return await self._one(
@@ -147,8 +156,22 @@ class WorkshopRepo(Repo):
         )
 
     async def set_board(self, workshop_id: int, message_id: int) -> None:
+        """The board was posted (again): it is not pinned yet."""
         await self._db.execute(
-            "UPDATE workshops SET board_message_id = ? WHERE id = ?", (message_id, workshop_id)
+            "UPDATE workshops SET board_message_id = ?, board_pinned = 0 WHERE id = ?",
+            (message_id, workshop_id),
+        )
+
+    async def set_pinned(self, workshop_id: int, pinned: bool) -> None:
+        """The bot pinned (True) or unpinned its board."""
+        await self._db.execute(
+            "UPDATE workshops SET board_pinned = ? WHERE id = ?", (int(pinned), workshop_id)
+        )
+
+    async def set_list_parts(self, workshop_id: int, parts: int) -> None:
+        """The first `parts` messages of the bell's list are out."""
+        await self._db.execute(
+            "UPDATE workshops SET list_parts = ? WHERE id = ?", (parts, workshop_id)
         )
 
 
