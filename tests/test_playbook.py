@@ -78,6 +78,11 @@ BUSINESSES = {
     "cleaning",
     "events",
     "coworking",
+    "carrental",
+    "movers",
+    "recruitment",
+    "notary",
+    "transit",
 }
 
 
