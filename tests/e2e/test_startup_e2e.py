@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, START_TIMEOUT
+from tests.conftest import ROOT, START_TIMEOUT, bot_env
 from tests.fakeapi import BOT_TOKEN, FakeTelegram
 
 
@@ -47,7 +46,7 @@ async def spawn(config: Path, log: Path) -> asyncio.subprocess.Process:
             cwd=ROOT,
             stdout=out,
             stderr=out,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=bot_env(),
         )
 
 
