@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -16,6 +17,10 @@ from storage.models import Workshop
 # Telegram's stand-in sender for anonymous group admins.
 GROUP_ANONYMOUS_BOT_ID = 1087968824
 ADMIN_CACHE_SECONDS = 300.0
+# Bounds on what is remembered: the most recently fetched chats, each for a day at most (a
+# stale value only stands in when Telegram does not answer).
+CACHE_CHATS = 10_000
+CACHE_MAX_AGE_SECONDS = 86_400.0
 T = TypeVar("T")
 _MEMBER = {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
 
@@ -37,15 +42,33 @@ class Steering:
     """A group's admins and its member count, each remembered per chat for a few minutes,
     and the checks on them."""
 
-    def __init__(self, bot: Bot, ttl: float = ADMIN_CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        ttl: float = ADMIN_CACHE_SECONDS,
+        max_chats: int = CACHE_CHATS,
+        max_age: float = CACHE_MAX_AGE_SECONDS,
+    ) -> None:
         self._bot = bot
         self._ttl = ttl
-        self._admins: dict[int, tuple[float, frozenset[int]]] = {}
-        self._counts: dict[int, tuple[float, int | None]] = {}
+        self._max_chats = max_chats
+        self._max_age = max(max_age, ttl)
+        # Oldest fetch first: a fetched chat moves to the end, so trimming stops early.
+        self._admins: OrderedDict[int, tuple[float, frozenset[int]]] = OrderedDict()
+        self._counts: OrderedDict[int, tuple[float, int | None]] = OrderedDict()
+
+    def _store(self, cache: OrderedDict[int, tuple[float, T]], chat_id: int, value: T) -> None:
+        now = time.monotonic()
+        cache[chat_id] = (now, value)
+        cache.move_to_end(chat_id)
+        while cache and (
+            len(cache) > self._max_chats or next(iter(cache.values()))[0] + self._max_age <= now
+        ):
+            cache.popitem(last=False)
 
     async def _cached(
         self,
-        cache: dict[int, tuple[float, T]],
+        cache: OrderedDict[int, tuple[float, T]],
         chat_id: int,
         fetch: Callable[[], Awaitable[T]],
         fallback: T,
@@ -59,7 +82,7 @@ class Steering:
             value = await fetch()
         except TelegramAPIError:
             return cached[1] if cached else fallback
-        cache[chat_id] = (time.monotonic(), value)
+        self._store(cache, chat_id, value)
         return value
 
     async def admins(self, chat_id: int) -> frozenset[int]:
