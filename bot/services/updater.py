@@ -55,6 +55,11 @@ class MessageUpdater:
             task.cancel()
         await self._refresh(key)
 
+    async def idle(self) -> None:
+        """Wait until no refresh is waiting or running (a sync point for tests)."""
+        while self._pending or self._running:
+            await asyncio.wait({*self._pending.values(), *self._running})
+
     async def close(self) -> None:
         """Drop refreshes still waiting; let the ones already editing finish."""
         for task in list(self._pending.values()):
