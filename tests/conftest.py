@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # pacing, 429s and retries as against Telegram, six times faster.
 E2E_GROUP_WINDOW = 10.0
 # A bot process starts in about a second; four test workers on a loaded two-core machine
-# have been seen to need most of a minute.
-START_TIMEOUT = 90.0
+# have been seen to need most of a minute, two copies of the suite side by side more than 90 s.
+START_TIMEOUT = 180.0
 # Every pytest run has an id (set before xdist starts its workers, who inherit it). Each
 # process a test starts carries it in BOT_ENV, and so do that process's own children (the
 # render worker, multiprocessing's resource tracker), so the run can find what it left
@@ -85,7 +85,10 @@ atexit.register(kill_groups, _live_groups)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    session_id()
+    # A new id for every run (a pytest a test runs gets its own too); xdist workers keep
+    # their controller's, which they inherit.
+    if not hasattr(config, "workerinput"):
+        os.environ[SESSION_ENV] = uuid.uuid4().hex
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
