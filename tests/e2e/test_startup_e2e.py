@@ -99,11 +99,15 @@ async def test_an_unreachable_api_is_retried_until_it_answers(tmp_path: Path) ->
 async def test_a_rejected_token_exits_2_with_one_line(tmp_path: Path) -> None:
     fake = FakeTelegram()
     await fake.start()
+    proc = None
     try:
         log = tmp_path / "bot.log"
         proc = await spawn(write_config(tmp_path, fake.port, token="123456:REVOKED"), log)
         code = await asyncio.wait_for(proc.wait(), START_TIMEOUT)
     finally:
+        if proc is not None and proc.returncode is None:  # it did not exit: it must not stay
+            proc.kill()
+            await proc.wait()
         await fake.stop()
     output = read(log)
     assert code == 2, output
