@@ -176,24 +176,7 @@ class Bench(FakeTelegram):
         wizards: list[tuple[FakeUser, Sent]] = []
         round_id = "0"
         if rounds:
-            await self.send(people[0], chat, "/brainstorm 1h")
-            await self.wait_message(chat, "Touchpoint brainstorm")
-            names = ["Website chat", "Phone line", "Delivery", "Invoice email", "Shop counter"]
-            lines = "\n".join(names[:touchpoints])
-            await self.all_acked([await self.push_message(people[0], chat, f"/idea {lines}")])
-            await self.send(people[0], chat, "/finish")
-            await self.wait_message(chat, "Time is up")
-            await self.send(people[0], chat, "/rate 2h")
-            announcement = await self.wait_message(chat, "Rating round")
-            token = str(announcement.button("Rate privately")["url"]).split("start=r_")[1]
-            for person in people:
-                private = self.private(person)
-                await self.start_bot(person, f"r_{token}")
-                wizard = await self.wait_message(private, "Touchpoint", timeout=600)
-                wizards.append((person, wizard))
-            round_id = re.search(
-                r"rt:v:(\d+):", str(wizards[0][1].buttons()[0]["callback_data"])
-            ).group(1)  # type: ignore[union-attr]
+            wizards, round_id = await self.rating_round(chat, people, touchpoints)
         else:
             for person in people:
                 message = await self.send(person, self.private(person), "/start")
@@ -211,6 +194,31 @@ class Bench(FakeTelegram):
             keys += batch
         cpu = (proc.cpu() - cpu0) * 1000 / len(keys)
         return Taps(cpu, self.latencies(keys).percentile(99), chat, people)
+
+    async def rating_round(
+        self, chat: FakeChat, people: list[FakeUser], touchpoints: int
+    ) -> tuple[list[tuple[FakeUser, Sent]], str]:
+        """A brainstorm with `touchpoints` ideas, finished, and a rating round every one of
+        `people` (the first facilitates) has opened: their wizards, and the round's id."""
+        await self.send(people[0], chat, "/brainstorm 1h")
+        await self.wait_message(chat, "Touchpoint brainstorm")
+        names = ["Website chat", "Phone line", "Delivery", "Invoice email", "Shop counter"]
+        lines = "\n".join(names[:touchpoints])
+        await self.all_acked([await self.push_message(people[0], chat, f"/idea {lines}")])
+        await self.send(people[0], chat, "/finish")
+        await self.wait_message(chat, "Time is up")
+        await self.send(people[0], chat, "/rate 2h")
+        announcement = await self.wait_message(chat, "Rating round")
+        token = str(announcement.button("Rate privately")["url"]).split("start=r_")[1]
+        wizards = []
+        for person in people:
+            private = self.private(person)
+            await self.start_bot(person, f"r_{token}")
+            wizard = await self.wait_message(private, "Touchpoint", timeout=600)
+            wizards.append((person, wizard))
+        found = re.search(r"rt:v:(\d+):", str(wizards[0][1].buttons()[0]["callback_data"]))
+        assert found is not None
+        return wizards, found.group(1)
 
     async def drained(self, quiet: float = 2.0, timeout: float = 600) -> float:
         """Wait until the bot has sent no message and no edit for `quiet` seconds (what its

@@ -12,6 +12,8 @@ from pathlib import Path
 from bot.config import ConfigError, load_config, resolve_path
 
 EXIT_CONFIG = 2
+# The database cannot be opened or a migration failed (README, "Running in production").
+EXIT_DATABASE = 3
 
 
 def setup_logging(level: str, log_format: str) -> None:
@@ -86,9 +88,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     setup_logging(config.logging.level, args.log_format)
     from bot.app import TokenRejectedError, run
+    from storage.db import DatabaseError
 
     try:
         asyncio.run(run(config))
+    except DatabaseError as exc:
+        print(f"touchwheel: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
     except TokenRejectedError as exc:
         print(
             f"touchwheel: Telegram rejected the bot token ({exc}); check [telegram] token in "

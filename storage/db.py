@@ -51,26 +51,58 @@ def migrations() -> list[tuple[int, str]]:
     return found
 
 
+class DatabaseError(Exception):
+    """The database could not be opened or brought up to date (one line for the operator)."""
+
+
+def _finish(conn: sqlite3.Connection) -> None:
+    """COMMIT; if that fails (a deferred constraint, a full disk, I/O), roll back so the
+    connection is not left inside the failed transaction, where every later BEGIN fails."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 class Database:
-    """One aiosqlite connection in WAL mode; writes go through `transaction()`."""
+    """One aiosqlite connection in WAL mode; writes go through `write()` (one trip) or
+    `transaction()` (several), and reads wait while a `transaction()` is open, so they never
+    see its rows before it commits (the connection is shared)."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()
+        # The task inside an open `transaction()`, and an event set when none is open.
+        self._owner: asyncio.Task[Any] | None = None
+        self._no_transaction = asyncio.Event()
+        self._no_transaction.set()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
-        """Open (creating folders), set pragmas and apply pending migrations."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        db = cls(conn)
-        await db.migrate()
+        """Open (creating folders), set pragmas and apply pending migrations; on failure the
+        connection (and its thread) is closed and DatabaseError says why in one line."""
+        try:
+            if str(path) != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(str(path), isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            db = cls(conn)
+            await db.migrate()
+        except BaseException as exc:
+            # aiosqlite's thread is not a daemon: left open, it keeps the process alive.
+            await conn.close()
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise DatabaseError(f"the database {path} cannot be used: {exc}") from exc
+            raise
         return db
 
     async def close(self) -> None:
@@ -84,8 +116,14 @@ class Database:
         run: Callable[[Callable[[], T]], Awaitable[T]] = conn._execute
         return await run(lambda: batch(conn._conn))
 
+    async def _outside_transaction(self) -> None:
+        """Wait until no other task has a `transaction()` open on the shared connection."""
+        while self._owner is not None and self._owner is not asyncio.current_task():
+            await self._no_transaction.wait()
+
     async def read(self, batch: Batch[T]) -> T:
-        """Run several reads in one trip (they see one consistent state)."""
+        """Run several reads in one trip (they see one consistent, committed state)."""
+        await self._outside_transaction()
         return await self._trip(batch)
 
     async def write(self, batch: Batch[T]) -> T:
@@ -99,7 +137,7 @@ class Database:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            _finish(conn)
             return result
 
         async with self._write_lock:
@@ -123,15 +161,22 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A serialised write transaction, committed when the block ends without error."""
+        """A serialised write transaction, committed when the block ends without error (and
+        rolled back if the commit fails). Other tasks' reads wait until it ends."""
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
+            self._no_transaction.clear()
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._trip(_finish)
+            finally:
+                self._owner = None
+                self._no_transaction.set()
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One write statement in its own transaction, in one trip; returns lastrowid."""

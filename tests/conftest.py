@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import signal
 import sys
+import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +25,94 @@ ROOT = Path(__file__).resolve().parent.parent
 # pacing, 429s and retries as against Telegram, six times faster.
 E2E_GROUP_WINDOW = 10.0
 # A bot process starts in about a second; four test workers on a loaded two-core machine
-# have been seen to need most of a minute.
-START_TIMEOUT = 90.0
+# have been seen to need most of a minute, two copies of the suite side by side more than 90 s.
+START_TIMEOUT = 180.0
+# Every pytest run has an id (set before xdist starts its workers, who inherit it). Each
+# process a test starts carries it in BOT_ENV, and so do that process's own children (the
+# render worker, multiprocessing's resource tracker), so the run can find what it left
+# running, and only what it left: a second copy of the suite has its own id.
+SESSION_ENV = "TOUCHWHEEL_TEST_SESSION"
+BOT_ENV = "TOUCHWHEEL_TEST_BOT"
+LEFTOVER_TIMEOUT = 30.0
+# Process groups of the bots this process started and has not yet seen gone.
+_live_groups: set[int] = set()
+
+
+def session_id() -> str:
+    return os.environ.setdefault(SESSION_ENV, uuid.uuid4().hex)
+
+
+def bot_env(**extra: str) -> dict[str, str]:
+    """The environment for a process a test starts: marked with this run's id."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1", BOT_ENV: session_id(), **extra}
+
+
+def marked_processes(session: str) -> list[int]:
+    """The pids of live processes started with this run's mark (zombies not counted)."""
+    marker = f"{BOT_ENV}={session}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until_gone(pids: Callable[[], list[int]], timeout: float) -> list[int]:
+    """Poll until `pids()` is empty or the deadline passes; what is left."""
+    deadline = time.monotonic() + timeout
+    while (left := pids()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def kill_groups(groups: set[int]) -> None:
+    for group in list(groups):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+        groups.discard(group)
+
+
+# An interrupted or timed-out test may skip its fixtures' teardown: the bots still go.
+atexit.register(kill_groups, _live_groups)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A new id for every run (a pytest a test runs gets its own too); xdist workers keep
+    # their controller's, which they inherit.
+    if not hasattr(config, "workerinput"):
+        os.environ[SESSION_ENV] = uuid.uuid4().hex
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a process a test started outlived it (checked once, by the xdist
+    controller or the lone process, after every test and fixture has finished)."""
+    kill_groups(_live_groups)
+    if hasattr(session.config, "workerinput"):
+        return
+    left = wait_until_gone(lambda: marked_processes(session_id()), LEFTOVER_TIMEOUT)
+    if not left:
+        return
+    described = []
+    for pid in left:
+        with contextlib.suppress(OSError):
+            described.append(f"{pid}: {Path(f'/proc/{pid}/cmdline').read_bytes()!r}")
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = "processes started by this test run were still running (now killed):\n"
+    if reporter is not None:
+        reporter.write_line(message + "\n".join(described), red=True)
+    else:
+        print(message + "\n".join(described), file=sys.stderr)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +162,21 @@ def _toml(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def group_members(group: int) -> list[int]:
+    """Live processes in a process group (a killed bot's helpers keep its group)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 class BotProcess:
     """`python -m bot --config …` as a child process, its output kept in a log file."""
 
@@ -81,6 +185,7 @@ class BotProcess:
         self.log_path = log_path
         self.fake = fake
         self.proc: asyncio.subprocess.Process | None = None
+        self.groups: set[int] = set()  # each start's process group, until seen gone
 
     async def start(self) -> None:
         polls, hooks = self.fake.polls, self.fake.webhook_sets
@@ -94,10 +199,12 @@ class BotProcess:
                 cwd=ROOT,
                 stdout=log,
                 stderr=log,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env=bot_env(),
                 # Its own process group: its render worker and resource tracker go with it.
                 start_new_session=True,
             )
+        self.groups.add(self.proc.pid)
+        _live_groups.add(self.proc.pid)
         try:
             await self.fake.wait_for(
                 lambda: self.fake.polls > polls or self.fake.webhook_sets > hooks,
@@ -120,16 +227,18 @@ class BotProcess:
 
     def kill_all(self) -> None:
         """Whatever happened: the bot and every process it started are gone."""
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        kill_groups(self.groups)
 
     async def restart(self) -> None:
-        """SIGKILL the bot (no chance to clean up) and start it again; its helpers die with
-        it, as a supervisor that kills the whole service would kill them."""
-        self.kill_all()
+        """SIGKILL the bot alone (no chance to clean up, as the OOM killer would), wait until
+        its helpers have noticed and gone too, and start it again."""
+        assert self.proc is not None
+        group = self.proc.pid
         await self.stop(signal.SIGKILL)
+        left = await asyncio.to_thread(wait_until_gone, lambda: group_members(group), 60)
+        assert not left, f"the killed bot's helpers {left} are still running"
+        self.groups.discard(group)
+        _live_groups.discard(group)
         await self.start()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,10 +33,10 @@ def chat(harness: Harness, people: tuple[User, User, User]) -> Chat:
     return chat
 
 
-async def settle() -> None:
-    """Let debounced board edits run."""
-    for _ in range(5):
-        await asyncio.sleep(0.01)
+async def settle(harness: Harness) -> None:
+    """Let debounced board edits run: wait until the board updater has nothing to do."""
+    boards: Boards = harness.dp["boards"]
+    await boards.updater.idle()
 
 
 async def started(
@@ -128,7 +127,7 @@ async def test_ideas_duplicates_and_limits(
     dup = await harness.say(carol, chat, "/tp Онлайн-чат на сайте")
     long_line = "x" * 300
     mixed = await harness.say(carol, chat, f"/idea Delivery\n{long_line}\nInvoice")
-    await settle()
+    await settle(harness)
     tps = await harness.ctx.store.touchpoints.live(ws.id)
     assert [(tp.text, tp.votes) for tp in tps] == [
         ("Чат на сайте", 2),
@@ -150,7 +149,7 @@ async def test_html_in_ideas_shows_literally(
 ) -> None:
     ws = await started(harness, people[0], chat)
     await harness.say(people[1], chat, "/idea <b>VK</b> & DMs")
-    await settle()
+    await settle(harness)
     assert "&lt;b&gt;VK&lt;/b&gt; &amp; DMs" in board_edits(harness, ws)[-1]
 
 
@@ -202,7 +201,7 @@ async def test_private_idea_box_is_anonymous(
     await harness.say(bob, private_chat(bob), f"/start i_{ws.idea_token}")
     assert "private idea box" in harness.session.sent(bob.id)[-1].text
     await harness.say(bob, private_chat(bob), "Rude courier")
-    await settle()
+    await settle(harness)
     tps = await harness.ctx.store.touchpoints.live(ws.id)
     assert [tp.text for tp in tps] == ["Rude courier"]
     assert await harness.ctx.store.touchpoints.contributors(ws.id) == []
@@ -289,7 +288,7 @@ async def test_the_clock_edits_a_board_only_at_its_marks(
 
     for _ in range(3):
         await boards.tick()
-    await asyncio.sleep(0.05)
+    await boards.updater.idle()
     assert board_edits() == []  # ticks between marks edit nothing
     for left, marks in (
         (timedelta(minutes=9), 1),
@@ -298,7 +297,7 @@ async def test_the_clock_edits_a_board_only_at_its_marks(
     ):
         await harness.ctx.store.workshops.set_deadline(ws.id, utcnow() + left)
         await boards.tick()
-        await asyncio.sleep(0.05)
+        await boards.updater.idle()
         assert len(board_edits()) == marks
     assert "4 minutes left" in board_edits()[-1]
 

@@ -101,12 +101,14 @@ async def test_schedule_on_and_off(team: Team) -> None:
     assert await team.h.ctx.store.jobs.pending_with_prefix("scheduled_round:") == []
 
 
-async def wait_for_rounds(h: Harness, ws_id: int, count: int) -> None:
-    for _ in range(200):
-        if len(await h.ctx.store.rounds.for_workshop(ws_id)) >= count:
-            return
+async def wait_for_rounds(h: Harness, ws_id: int, count: int, timeout: float = 60) -> None:
+    """Poll until the workshop has `count` rounds (a generous deadline: a busy machine)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(await h.ctx.store.rounds.for_workshop(ws_id)) < count:
+        if loop.time() > deadline:
+            raise AssertionError(f"no round {count}")
         await asyncio.sleep(0.02)
-    raise AssertionError(f"no round {count}")
 
 
 async def test_a_missed_fire_runs_once_after_a_restart(

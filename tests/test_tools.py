@@ -108,7 +108,7 @@ def test_a_test_fails_when_the_bot_swallows_an_unknown_method(tmp_path: Path) ->
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     out = result.stdout + result.stderr
     assert result.returncode == 1, out

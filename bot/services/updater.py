@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
@@ -12,22 +13,38 @@ log = logging.getLogger(__name__)
 
 class MessageUpdater:
     """Re-renders each key (a board, a round message) at most once per `interval` seconds,
-    and at once when flushed."""
+    and at once when flushed.
+
+    Its maps hold only what still matters, so they stay as small as the keys active now,
+    however many keys the bot has seen: a key's last refresh time is dropped once it is an
+    interval old (it would no longer delay anything), its lock once nobody holds or waits
+    for it, and a pending refresh once it has started."""
 
     def __init__(self, interval: float, render: Callable[[int], Awaitable[None]]) -> None:
         self._interval = interval
         self._render = render
-        self._last: dict[int, float] = {}
+        # Oldest refresh first (a refreshed key moves to the end), so pruning stops early.
+        self._last: OrderedDict[int, float] = OrderedDict()
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._lock_users: dict[int, int] = {}
         self._running: set[asyncio.Task[None]] = set()
+
+    def _prune(self, now: float) -> None:
+        while self._last:
+            key, last = next(iter(self._last.items()))
+            if last + self._interval > now:
+                break
+            del self._last[key]
 
     def touch(self, key: int) -> None:
         """Something changed: refresh soon, but not more often than the interval."""
         if key in self._pending:
             return
+        now = time.monotonic()
+        self._prune(now)
         last = self._last.get(key)
-        delay = 0.0 if last is None else max(0.0, last + self._interval - time.monotonic())
+        delay = 0.0 if last is None else max(0.0, last + self._interval - now)
         task = asyncio.create_task(self._later(key, delay))
         self._pending[key] = task
 
@@ -37,6 +54,11 @@ class MessageUpdater:
         if task is not None:
             task.cancel()
         await self._refresh(key)
+
+    async def idle(self) -> None:
+        """Wait until no refresh is waiting or running (a sync point for tests)."""
+        while self._pending or self._running:
+            await asyncio.wait({*self._pending.values(), *self._running})
 
     async def close(self) -> None:
         """Drop refreshes still waiting; let the ones already editing finish."""
@@ -57,10 +79,20 @@ class MessageUpdater:
 
     async def _refresh(self, key: int) -> None:
         lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            self._last[key] = time.monotonic()
-            try:
-                await self._render(key)
-            except Exception:
-                # A message that cannot be drawn must not take the bot down; next change retries.
-                log.exception("refresh of %s failed", key)
+        self._lock_users[key] = self._lock_users.get(key, 0) + 1
+        try:
+            async with lock:
+                now = time.monotonic()
+                self._last[key] = now
+                self._last.move_to_end(key)
+                self._prune(now)
+                try:
+                    await self._render(key)
+                except Exception:
+                    # A message that cannot be drawn must not take the bot down; next change
+                    # retries.
+                    log.exception("refresh of %s failed", key)
+        finally:
+            self._lock_users[key] -= 1
+            if not self._lock_users[key]:
+                del self._lock_users[key], self._locks[key]

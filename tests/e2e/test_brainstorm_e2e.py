@@ -36,7 +36,7 @@ async def test_three_people_brainstorm_until_the_bell(tg: FakeTelegram, run_bot:
     assert answer["show_alert"]
 
     await tg.wait_for(lambda: "(+1)" in board.text, what="the +1 on the board")
-    final = await tg.wait_message(group, "Time is up!", timeout=45)
+    final = await tg.wait_message(group, "Time is up!", timeout=90)
     assert "1. Чат на сайте (+1)" in final.text
     assert "2. Phone line · before" in final.text
     assert "<b>VK</b> & DMs" in final.text

@@ -21,6 +21,8 @@ from tests.conftest import BotProcess, RunBot
 from tests.e2e.steps import open_wizard
 from tests.fakeapi import FakeTelegram, FakeUser, Sent
 
+# A whole workshop with four restarts: minutes on a busy machine.
+pytestmark = pytest.mark.timeout(1200)
 SEEDS = (3, 14, 15)
 KILLS_PER_SEED = 4
 IDEAS = ("Website chat", "Phone line", "Delivery")

@@ -136,7 +136,7 @@ async def test_the_deadline_closes_a_round(tg: FakeTelegram, run_bot: RunBot) ->
     token = announcement.button("Rate privately")["url"].split("start=r_", 1)[1]
     wizard = await open_wizard(tg, bob, token)
     await tap(tg, bob, wizard, "4")
-    table = await tg.wait_message(group, "Ranking", timeout=45)
+    table = await tg.wait_message(group, "Ranking", timeout=90)
     assert " 1 Phone line        4.0    —    —  4.0  1" in table.text
     await tg.wait_for(lambda: "Closed" in announcement.text, what="the closed announcement")
     assert not announcement.buttons()

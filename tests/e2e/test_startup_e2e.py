@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, START_TIMEOUT
+from tests.conftest import ROOT, START_TIMEOUT, bot_env
 from tests.fakeapi import BOT_TOKEN, FakeTelegram
 
 
@@ -47,7 +46,7 @@ async def spawn(config: Path, log: Path) -> asyncio.subprocess.Process:
             cwd=ROOT,
             stdout=out,
             stderr=out,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=bot_env(),
         )
 
 
@@ -100,11 +99,15 @@ async def test_an_unreachable_api_is_retried_until_it_answers(tmp_path: Path) ->
 async def test_a_rejected_token_exits_2_with_one_line(tmp_path: Path) -> None:
     fake = FakeTelegram()
     await fake.start()
+    proc = None
     try:
         log = tmp_path / "bot.log"
         proc = await spawn(write_config(tmp_path, fake.port, token="123456:REVOKED"), log)
         code = await asyncio.wait_for(proc.wait(), START_TIMEOUT)
     finally:
+        if proc is not None and proc.returncode is None:  # it did not exit: it must not stay
+            proc.kill()
+            await proc.wait()
         await fake.stop()
     output = read(log)
     assert code == 2, output
