@@ -26,8 +26,17 @@ class ExportService:
         owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
         texts = {i.touchpoint_id: i.text for i in results.items}
         locale = results.ws.locale
+        records, channels = await self.results.actions(results)
+        owners.update(
+            await self.ctx.store.users.many([r.item.owner_id for r in records if r.item.owner_id])
+        )
+        names = {
+            tp.id: (tp.number, tp.text)
+            for tp in await self.ctx.store.touchpoints.live(results.ws.id)
+        }
         with self.ctx.speaking(locale):
-            report = views.report(results, plan)
+            actions = views.actions_table(records, names, channels, owners, results.zone)
+            report = views.report(results, plan) + views.actions_report(actions)
             touchpoints = views.touchpoint_table(results, plan, owners)
             answers = views.answer_table(results)
             customers = views.answer_table(results, CUSTOMER)
@@ -35,6 +44,7 @@ class ExportService:
                 (_("Touchpoints"), touchpoints),
                 (_("Answers"), answers),
                 (_("Action plan"), views.plan_table(plan, texts, owners)),
+                (_("Actions"), actions),
             ]
             if results.with_customers:
                 sheets.insert(2, (_("Customers' answers"), customers))
