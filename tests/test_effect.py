@@ -5,13 +5,14 @@ and the words the group reads, in every language with its plural forms."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import openpyxl
 import pytest
 from aiogram.methods import SendDocument
 
-from bot.core.charts import HistorySpec
+from bot.core.charts import HistorySpec, Series
 from bot.core.effect import (
     Effect,
     Outcome,
@@ -29,15 +30,20 @@ from bot.core.plan import build_plan, short_ids
 from bot.core.playbook import load_playbook
 from bot.domain import Choice, Criterion, RoundStatus
 from bot.i18n import make_i18n
+from bot.render.history import render_history
+from bot.render.wheel import fits, label_text, render_wheel
 from bot.services.render import Renderer
 from bot.views.effect import effect_lines, summary_line
+from bot.views.plan import plan_lines, shown
 from bot.views.results import wheel_spec
-from storage.models import Round
+from storage.models import PlanItem, Round
 from tests.harness import Harness
 from tests.test_followup import follow, last
 from tests.test_plan import spoke
 from tests.test_rating import Team
 from tests.test_results import closed_round, expected_overall
+from tests.test_wheel import LONG_RU
+from tests.test_wheel import spec as wheel_case
 
 DAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TODAY = "2026-12-01"
@@ -400,3 +406,70 @@ async def test_round_two_shows_what_the_plan_did_and_carries_the_rest(
     assert fresh.action not in by_action  # 7.0 is not under the line: not on the plan
     report_md = harness.session.of(SendDocument)[-2].document.data.decode()
     assert "## Actions" in report_md and f"| {old_phone.action} | @bob |" in report_md
+
+
+# --- the pictures and the plan view ------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [5, 13, 30])
+def test_ticked_labels_still_fit_the_wheel(count: int) -> None:
+    base = wheel_case(count, LONG_RU)
+    ticked = replace(
+        base,
+        spokes=[replace(s, done=i % 2 == 0) for i, s in enumerate(base.spokes)],
+        legend_done="Действие сделано после прошлого раунда",
+    )
+    layout = render_wheel(ticked)
+    assert fits(layout.label_quads, layout.obstacles)
+    assert label_text(ticked.spokes[0], count).startswith("✓\N{NO-BREAK SPACE}1.")
+    assert not label_text(ticked.spokes[1], count).startswith("✓")
+
+
+def test_the_history_chart_draws_its_marks() -> None:
+    plain = HistorySpec("T", ["1", "2"], [Series("1. Phone", [2.0, 6.0])], [50.0, 80.0])
+    marked = replace(plain, series=[Series("1. Phone", [2.0, 6.0], done=[1])], done_label="✓ done")
+    assert render_history(marked)[:4] == b"\x89PNG"
+    assert render_history(marked) != render_history(plain)
+
+
+def plan_item(number: int, **kw: object) -> PlanItem:
+    fields: dict[str, object] = {
+        "id": number,
+        "workshop_id": 1,
+        "round_id": 2,
+        "touchpoint_id": number,
+        "position": number,
+        "criterion": Criterion.SPEED,
+        "action": f"action {number}",
+        "number": number,
+        "owner_id": None,
+        "due_date": None,
+        "done_at": None,
+        "made_round": 2,
+    }
+    fields.update(kw)
+    return PlanItem(**fields)  # type: ignore[arg-type]
+
+
+def test_a_recovered_item_leaves_the_short_plan_but_not_plan_all() -> None:
+    items = [
+        plan_item(1),
+        plan_item(2, short=False, owner_id=7, made_round=1),  # taken up, still open
+        plan_item(3, short=False, owner_id=7, made_round=1, recovered=True),
+        plan_item(4, short=False),
+    ]
+    assert [i.number for i in shown(items, every=False)] == [1, 2]
+    assert [i.number for i in shown(items, every=True)] == [1, 2, 3, 4]
+    i18n = make_i18n("en")
+    with i18n.context(), i18n.use_locale("en"):
+        lines = plan_lines(
+            [plan_item(1, done_at=DAY), plan_item(2, made_round=1)],
+            {1: "Phone", 2: "Delivery"},
+            {},
+            TODAY,
+            zone="UTC",
+            current=2,
+        )
+    text = "\n".join(lines)
+    assert "no owner or date yet · ✅ 20.11.2026 · made in round 2" in text
+    assert "no owner or date yet · 🔁 since round 1" in text
