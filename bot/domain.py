@@ -76,3 +76,9 @@ class Entry:
     short: bool
     score: float | None
     weakest_score: float | None
+    # Carried from the plan before (unfinished): its owner and date; the round it was first
+    # made in; and whether its spoke recovered above the short plan's line.
+    owner_id: int | None = None
+    due_date: str | None = None
+    made_round: int | None = None
+    recovered: bool = False

@@ -171,6 +171,8 @@ class PlanItem:
     own_action: bool = False
     score: float | None = None
     weakest_score: float | None = None
+    made_round: int | None = None  # the round number the item was first made in
+    recovered: bool = False  # carried over, its spoke rose above the short plan's line
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,6 +180,8 @@ def plan_item(row: Row) -> PlanItem:
         own_action=bool(row["own_action"]),
         score=row["score"],
         weakest_score=row["weakest_score"],
+        made_round=row["made_round"],
+        recovered=bool(row["recovered"]),
     )
 
 

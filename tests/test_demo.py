@@ -34,7 +34,7 @@ async def test_the_demo_plays_two_rounds(lang: str, tmp_path: Path) -> None:
         tmp_path
     )
     book = openpyxl.load_workbook(tmp_path / "touchwheel-round2.xlsx")
-    assert len(book.worksheets) == 3
+    assert len(book.worksheets) == 4
     assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").strip() == transcript.strip()
     # No English sentence of the bot reaches the Russian or Dutch group.
     leaked = [piece for piece in english_pieces() if piece in transcript]

@@ -86,7 +86,7 @@ async def test_export_parses_back_to_the_same_numbers(closed: Team) -> None:
         "wheel.png",
     ]
     book = openpyxl.load_workbook(io.BytesIO(docs[0].document.data))
-    assert book.sheetnames == ["Touchpoints", "Answers", "Action plan"]
+    assert book.sheetnames == ["Touchpoints", "Answers", "Action plan", "Actions"]
     sheet = list(book["Touchpoints"].values)
     head = list(sheet[0])
     by_name = {row[1]: dict(zip(head, row, strict=True)) for row in sheet[1:]}

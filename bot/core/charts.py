@@ -23,6 +23,7 @@ class Spoke:
     previous: float | None = None
     customer: float | None = None
     team: float | None = None  # the team alone, drawn when customers' view is in `value`
+    done: bool = False  # its plan item was done since the last round: ✓ before the label
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +40,14 @@ class WheelSpec:
     legend_customer: str = "Customers"
     legend_team_only: str = "Team alone"
     legend_mean: str = "Mean (a round wheel at this level)"
+    legend_done: str = ""  # what ✓ before a label means ("": no spoke has one)
 
 
 @dataclass(frozen=True, slots=True)
 class Series:
     label: str
     values: Sequence[float | None]
+    done: Sequence[int] = ()  # indices of the rounds first rated after its action was done
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +58,4 @@ class HistorySpec:
     roundness: Sequence[float | None]
     score_axis: str = "Overall score"
     roundness_label: str = "Roundness (right axis)"
+    done_label: str = ""  # the legend of the ✓ marks ("": none drawn)

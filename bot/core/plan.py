@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
+from bot.core.effect import Carried
 from bot.core.ideas import find_duplicate
 from bot.core.playbook import FALLBACK, Playbook
 from bot.core.scoring import SpokeScore
@@ -19,11 +20,21 @@ SHORT_MAX = 5
 SHORT_BELOW = 7.0
 
 
-def short_ids(order: Sequence[SpokeScore], mean: float) -> set[int]:
+def is_weak(spoke: SpokeScore, mean: float) -> bool:
+    """Under the short plan's line: under the team's mean or under 7."""
+    return spoke.overall is not None and (spoke.overall < mean or spoke.overall < SHORT_BELOW)
+
+
+def short_ids(order: Sequence[SpokeScore], mean: float, keep: Collection[int] = ()) -> set[int]:
     """The short plan: weakest first, at most five, only spokes under the team's mean or
-    under 7 (the weakest one at least, so there is always something to do)."""
-    weak = [s for s in order if s.overall is not None and (s.overall < mean or s.overall < 7)]
-    return {s.touchpoint_id for s in (weak or list(order[:1]))[:SHORT_MAX]}
+    under 7 (the weakest one at least, so there is always something to do). The spokes in
+    `keep` (unfinished items carried over) stay while they are weak, however many; the
+    weakest others fill the places left."""
+    weak = [s.touchpoint_id for s in order if is_weak(s, mean)]
+    kept = [tp for tp in weak if tp in keep]
+    rest = [tp for tp in weak if tp not in keep][: max(0, SHORT_MAX - len(kept))]
+    chosen = set(kept) | set(rest)
+    return chosen or {s.touchpoint_id for s in order[:1]}
 
 
 def corrected(norm: str, corrections: Mapping[str, str]) -> str | None:
@@ -74,28 +85,54 @@ def build_plan(
     locale: str,
     mean: float,
     choices: Mapping[int, Choice],
+    carried: Mapping[int, Carried] | None = None,
+    round_number: int | None = None,
 ) -> list[Entry]:
     """Every rated spoke, weakest first, with its action (no two alike: a second item of
     the same channel and criterion takes the channel's next action); the short plan
-    flagged."""
-    short = short_ids(order, mean)
+    flagged. An unfinished item of the plan before (`carried`) keeps its action, owner,
+    date and the round it was made in; it stays on the short plan while its spoke is weak
+    and leaves it, marked recovered, once the spoke rose above the line. Other items are
+    made in `round_number`."""
+    carried = carried or {}
+    short = short_ids(order, mean, keep=carried.keys())
     entries = []
-    taken: set[str] = set()
+    taken: set[str] = {c.action for c in carried.values()}
     for spoke in order:
+        tp = spoke.touchpoint_id
+        kept = carried.get(tp)
+        if kept is not None:
+            entries.append(
+                Entry(
+                    touchpoint_id=tp,
+                    criterion=kept.criterion,
+                    action=kept.action,
+                    choice=kept.choice,
+                    short=tp in short,
+                    score=spoke.overall,
+                    weakest_score=spoke.criteria[kept.criterion].mean,
+                    owner_id=kept.owner_id,
+                    due_date=kept.due_date,
+                    made_round=kept.made_round,
+                    recovered=tp not in short and not is_weak(spoke, mean),
+                )
+            )
+            continue
         criterion = spoke.weakest or Criterion.SIMPLICITY
-        choice = choices.get(spoke.touchpoint_id, Choice())
-        text = texts[spoke.touchpoint_id]
+        choice = choices.get(tp, Choice())
+        text = texts[tp]
         action, suggestion = action_for(playbook, text, criterion, locale, choice, taken)
         taken.add(action)
         entries.append(
             Entry(
-                touchpoint_id=spoke.touchpoint_id,
+                touchpoint_id=tp,
                 criterion=criterion,
                 action=action,
                 choice=replace(choice, suggestion=suggestion),
-                short=spoke.touchpoint_id in short,
+                short=tp in short,
                 score=spoke.overall,
                 weakest_score=spoke.criteria[criterion].mean,
+                made_round=round_number,
             )
         )
     return entries

@@ -143,7 +143,8 @@ class Demo:
         return rnd
 
     async def follow_up(self, ws: Workshop) -> None:
-        """The weakest spoke gets an owner and a date; one spoke gets the team's own action."""
+        """The weakest spoke gets an owner and a date; one spoke gets the team's own action;
+        the phone line gets an owner."""
         plan = await self.h.ctx.store.plans.current(ws.id)
         weakest = min(plan, key=lambda i: i.score or 0.0)
         live = await self.h.ctx.store.touchpoints.live(ws.id)
@@ -154,12 +155,23 @@ class Demo:
         await self.say(self.lead, f"/action {own} {action}")
         await self.say(self.lead, f"/assign {own} @{self.team[2].username}")
         await self.say(self.lead, f"/due {own} 1m")
+        phone = next(tp.number for tp in live if tp.text == self.script.merge[0])
+        await self.say(self.lead, f"/assign {phone} @{self.team[3].username}")
         await self.say(self.lead, "/schedule monthly 10:00")
+
+    async def get_done(self, ws: Workshop) -> None:
+        """Before round 2: the phone line's action is done (its spoke will move) and the
+        reception's (it will hardly move); the weakest item is still open."""
+        live = await self.h.ctx.store.touchpoints.live(ws.id)
+        for text in (self.script.merge[0], self.script.stalled):
+            number = next(tp.number for tp in live if tp.text == text)
+            await self.say(self.lead, f"/done {number}")
 
     async def play(self) -> None:
         ws = await self.brainstorm()
         await self.rate(ws, ROUND_1, 1)
         await self.follow_up(ws)
+        await self.get_done(ws)
         self.say_line("\n⏩ " + self.script.later)
         await self.rate(ws, ROUND_2, 2)
         await self.say(self.lead, "/history", pictures=["history.png"])

@@ -15,6 +15,7 @@ class Script:
     ideas: tuple[str, str, str, str, str]  # what each person sends with /idea, one per line
     merge: tuple[str, str]  # after the bell, /merge folds the second idea into the first
     own_action: tuple[str, str]  # after round 1: /action for this touchpoint, in our words
+    stalled: str  # done before round 2, yet its spoke hardly moves (the phone line's works)
     rates: str  # the transcript's own lines, in the team's language
     later: str
 
@@ -58,6 +59,7 @@ SCRIPTS = {
             "Follow-up call after the treatment",
             "Call every patient the day after a treatment; script of five questions",
         ),
+        stalled="Reception desk and waiting room",
         rates="{name} rates in a private chat with the bot ({taps} taps)",
         later="A month later the team rates again.",
     ),
@@ -78,6 +80,7 @@ SCRIPTS = {
             "Звонок пациенту после лечения",
             "Звонить каждому пациенту на следующий день после лечения: пять вопросов",
         ),
+        stalled="Регистратура и зал ожидания",
         rates="{name} оценивает в личном чате с ботом (нажатий: {taps})",
         later="Через месяц команда оценивает снова.",
     ),
@@ -98,6 +101,7 @@ SCRIPTS = {
             "Nabelactie na de behandeling",
             "Elke patiënt de dag na de behandeling bellen, met vijf vaste vragen",
         ),
+        stalled="Receptie en wachtkamer",
         rates="{name} beoordeelt in een privéchat met de bot ({taps} tikken)",
         later="Een maand later beoordeelt het team opnieuw.",
     ),

@@ -7,6 +7,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from bot.core.charts import PNG_OPTIONS, HistorySpec
 from bot.core.text import shorten
@@ -45,6 +46,36 @@ def render_history(spec: HistorySpec) -> bytes:
             label=shorten(series.label, 34),
             **line_style(index),
         )
+        # The round first rated after the line's action was done: a ring round its point and
+        # a ✓ beside it, in the line's colour.
+        color = line_style(index)["color"]
+        for i in series.done:
+            value = series.values[i]
+            if value is None:
+                continue
+            ax.plot(
+                [xs[i]],
+                [value],
+                marker="o",
+                markersize=17,
+                markerfacecolor="none",
+                markeredgecolor=color,
+                markeredgewidth=2.2,
+                zorder=5,
+            )
+            ax.annotate(
+                "✓",
+                (xs[i], value),
+                xytext=(-16, 10),
+                textcoords="offset points",
+                ha="right",
+                va="bottom",
+                color=color,
+                fontsize=15,
+                weight="bold",
+                zorder=6,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
     ax.set_ylim(0, 10)
     ax.set_xlim(0.7, max(len(xs), 1) + 0.3)
     ax.set_xticks(xs)
@@ -67,6 +98,20 @@ def render_history(spec: HistorySpec) -> bytes:
     fig.suptitle(spec.title, fontsize=17, weight="bold")
     handles, labels = ax.get_legend_handles_labels()
     more, more_labels = right.get_legend_handles_labels()
+    if spec.done_label:
+        more.append(
+            Line2D(
+                [],
+                [],
+                linestyle="",
+                marker="o",
+                markersize=13,
+                markerfacecolor="none",
+                markeredgecolor="#111827",
+                markeredgewidth=2,
+            )
+        )
+        more_labels.append(spec.done_label)
     fig.legend(
         handles + more,
         labels + more_labels,

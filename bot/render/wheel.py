@@ -15,6 +15,7 @@ from typing import Any
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.projections.polar import PolarAxes
 from matplotlib.transforms import Bbox
@@ -32,6 +33,7 @@ COLOR_PREVIOUS = "#9ca3af"
 COLOR_CUSTOMER = "#ea580c"
 COLOR_TEAM_ONLY = "#4b5563"  # grey: the mean ring is green
 COLOR_MEAN = "#16a34a"
+COLOR_DONE = "#15803d"  # the label of a spoke whose action was done: ✓ 3. Phone line
 STAGE_COLORS = {
     Stage.BEFORE: "#a855f7",
     Stage.DURING: "#0ea5e9",
@@ -65,8 +67,9 @@ def label_text(spoke: Spoke, count: int, at_hyphens: bool = False) -> str:
     and no word is cut; only a label longer than four lines ends in an ellipsis.
     """
     width = 19 if count <= 8 else 18 if count < RADIAL_LABELS_FROM else 26
-    # A no-break space keeps the number on the first word's line.
-    text = f"{spoke.number}.\N{NO-BREAK SPACE}{spoke.label}"
+    # A no-break space keeps the number on the first word's line (and a done action's ✓).
+    done = "✓\N{NO-BREAK SPACE}" if spoke.done else ""
+    text = f"{done}{spoke.number}.\N{NO-BREAK SPACE}{spoke.label}"
     wrapped = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=at_hyphens)
     wrapped = wrapped or [text]
     if len(wrapped) > MAX_LABEL_LINES:
@@ -215,6 +218,18 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
         )
         ax.fill(_closed(angles), _closed(team), color=COLOR_TEAM, alpha=0.22, zorder=5)
         handles.insert(0, team_line)
+        if spec.legend_done and any(s.done for s in spec.spokes):
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="",
+                    marker="$✓$",
+                    markersize=11,
+                    color=COLOR_DONE,
+                    label=spec.legend_done,
+                )
+            )
         value_size = 10 if count <= 12 else 8 if count <= 20 else 6.5
         for angle, spoke in zip(angles, spec.spokes, strict=True):
             shown = "—" if spoke.value is None else f"{spoke.value:.1f}"
@@ -345,7 +360,7 @@ def _draw_labels(
         x = centre[0] + (radius_px + gap) * math.cos(screen)
         y = centre[1] + (radius_px + gap) * math.sin(screen)
         text = label_text(spoke, count, at_hyphens)
-        color = "#111827"
+        color = COLOR_DONE if spoke.done else "#111827"
         if radial:
             right = math.cos(screen) >= -1e-9
             rotation = math.degrees(screen) if right else math.degrees(screen) + 180

@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.core import sheets
+from bot.core.effect import ActionRecord
 from bot.domain import CUSTOMER
 from bot.services.results import ResultsService
 from bot.views import export as views
@@ -17,12 +18,29 @@ from bot.views.results import Results
 from storage.models import PlanItem, User
 
 
+@dataclass(frozen=True)
+class Actions:
+    """Every action of the workshop's plans (`names`: touchpoint -> number and text;
+    `channels`: touchpoint -> channel name)."""
+
+    records: Sequence[ActionRecord]
+    names: Mapping[int, tuple[int, str]]
+    channels: Mapping[int, str]
+
+
 def build(
-    results: Results, plan: Sequence[PlanItem], owners: Mapping[int, User], stem: str
+    results: Results,
+    plan: Sequence[PlanItem],
+    owners: Mapping[int, User],
+    actions: Actions,
+    stem: str,
 ) -> tuple[sheets.Sheets, list[tuple[str, bytes]]]:
     """The workbook's sheets, and the CSVs and the Markdown report as files. A big round's
     answers take a while, so this runs in a thread (the workbook in the render worker)."""
     locale = results.ws.locale
+    done = views.actions_table(
+        actions.records, actions.names, actions.channels, owners, results.zone
+    )
     touchpoints = views.touchpoint_table(results, plan, owners)
     answers = views.answer_table(results)
     customers = views.answer_table(results, CUSTOMER)
@@ -31,6 +49,7 @@ def build(
         (_("Touchpoints"), touchpoints),
         (_("Answers"), answers),
         (_("Action plan"), views.plan_table(plan, texts, owners)),
+        (_("Actions"), done),
     ]
     files = [
         (f"{stem}-touchpoints.csv", sheets.to_csv(touchpoints, locale)),
@@ -39,7 +58,8 @@ def build(
     if results.with_customers:
         tables.insert(2, (_("Customers' answers"), customers))
         files.append((f"{stem}-customer-answers.csv", sheets.to_csv(customers, locale)))
-    files.append((f"{stem}-report.md", views.report(results, plan).encode("utf-8")))
+    report = views.report(results, plan) + views.actions_report(done)
+    files.append((f"{stem}-report.md", report.encode("utf-8")))
     return tables, files
 
 
@@ -55,10 +75,16 @@ class ExportService:
         """(file name, content) for every file of the export, in the order they are sent."""
         plan = await self.ctx.store.plans.for_round(results.rnd.id)
         owners = await self.ctx.store.users.many([p.owner_id for p in plan if p.owner_id])
+        records, channels = await self.results.actions(results)
+        owners.update(
+            await self.ctx.store.users.many([r.item.owner_id for r in records if r.item.owner_id])
+        )
+        live = await self.ctx.store.touchpoints.live(results.ws.id)
+        actions = Actions(records, {tp.id: (tp.number, tp.text) for tp in live}, channels)
         stem = f"touchwheel-round{results.rnd.number}"
         with self.ctx.speaking(results.ws.locale):
             # The thread runs in a copy of this context: in the workshop's language.
-            tables, files = await asyncio.to_thread(build, results, plan, owners, stem)
+            tables, files = await asyncio.to_thread(build, results, plan, owners, actions, stem)
         workbook = await self.results.renderer.workbook(tables)
         png = await self.results.wheel_png(results)
         return [(f"{stem}.xlsx", workbook), *files, (f"{stem}-wheel.png", png)]

@@ -11,6 +11,7 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.core.effect import done_marks
 from bot.core.ideas import normalise
 from bot.core.plan import action_for
 from bot.core.playbook import load_playbook
@@ -19,7 +20,7 @@ from bot.core.text import chunk_lines
 from bot.domain import Choice, JobKind, Phase, RoundStatus
 from bot.services.rating import RatingService
 from bot.services.render import Renderer
-from bot.services.results import ResultsService
+from bot.services.results import ResultsService, past
 from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
 from bot.services.telegram import send_private
@@ -294,7 +295,10 @@ class FollowUpService:
         series = views.history_series(computed)
         roundness = [res.score.roundness for res in computed]
         name = ws.topic or computed[-1].chat_title or "Touchwheel"
-        spec = views.history_spec(name, labels, series, roundness)
+        numbers = {r.id: r.number for r in await store.rounds.for_workshop(ws.id)}
+        plan = await store.plans.for_workshop(ws.id)
+        done = done_marks([past(i, numbers[i.round_id]) for i in plan], [r.number for r in rounds])
+        spec = views.history_spec(name, labels, series, roundness, done)
         png = await self.renderer.history(spec)
         return (
             png,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.context import AppContext
 from bot.core.cooldown import Cooldown
+from bot.core.effect import ActionRecord, Effect, Past, action_records, carry_over, plan_effect
 from bot.core.ideas import normalise
 from bot.core.plan import build_plan, corrected, is_unsure
 from bot.core.playbook import load_model, load_playbook
@@ -18,9 +20,31 @@ from bot.domain import Choice, Entry, RoundStatus
 from bot.services.render import Renderer
 from bot.services.settings import ChatSettings
 from bot.services.telegram import send_chunks
+from bot.views.effect import effect_lines
 from bot.views.plan import plan_keyboard, plan_lines
 from bot.views.results import Results, again_later, caption, table_lines, wheel_spec
 from storage.models import PlanItem, Round, RoundItem, Workshop
+
+
+def overall_of(score: RoundScore) -> dict[int, float]:
+    """Touchpoint -> overall score, for the rated spokes."""
+    return {s.touchpoint_id: s.overall for s in score.spokes if s.overall is not None}
+
+
+def past(item: PlanItem, round_number: int) -> Past:
+    """A stored plan item of round `round_number` as the core sees it."""
+    return Past(
+        touchpoint_id=item.touchpoint_id,
+        round=round_number,
+        made_round=item.made_round or round_number,
+        action=item.action,
+        criterion=item.criterion,
+        choice=Choice(item.channel, item.suggestion, item.action if item.own_action else None),
+        short=item.short,
+        owner_id=item.owner_id,
+        due_date=item.due_date,
+        done_at=item.done_at,
+    )
 
 
 @dataclass(eq=False)
@@ -86,12 +110,13 @@ class ResultsService:
         ]
         previous: dict[int, float] = {}
         previous_roundness = None
+        effect = None
+        previous_plan: tuple[Past, ...] = ()
         if earlier:
             _items, _answers, last_score = await self.scored(earlier[-1], ws.chat_id)
-            previous = {
-                s.touchpoint_id: s.overall for s in last_score.spokes if s.overall is not None
-            }
+            previous = overall_of(last_score)
             previous_roundness = last_score.roundness
+            previous_plan, effect = await self.effect(ws, rnd, score, earlier, previous)
         chat = await store.chats.get(ws.chat_id)
         return Results(
             ws=ws,
@@ -104,7 +129,65 @@ class ResultsService:
             chat_title=chat.title if chat else "",
             zone=await self.settings.zone(ws.chat_id),
             customer_min=(await self.settings.of(ws.chat_id)).min_raters,
+            effect=effect,
+            previous_plan=previous_plan,
         )
+
+    async def effect(
+        self,
+        ws: Workshop,
+        rnd: Round,
+        score: RoundScore,
+        earlier: list[Round],
+        previous: dict[int, float],
+    ) -> tuple[tuple[Past, ...], Effect | None]:
+        """The plan of the round before `rnd` as the core sees it, and what it did by `rnd`
+        (statuses on the day `rnd` closed; changes since the round each item was made in,
+        scored with today's weights like the rest)."""
+        last = earlier[-1]
+        plan = tuple(past(i, last.number) for i in await self.ctx.store.plans.for_round(last.id))
+        by_round: dict[int, dict[int, float]] = {last.number: previous}
+        for older in earlier[:-1]:
+            if any(p.made_round == older.number for p in plan):
+                _items, _answers, older_score = await self.scored(older, ws.chat_id)
+                by_round[older.number] = overall_of(older_score)
+        closed = (rnd.closed_at or rnd.deadline).astimezone(
+            ZoneInfo(await self.settings.zone(ws.chat_id))
+        )
+        found = plan_effect(
+            plan, overall_of(score), by_round, closed.date().isoformat(), last.number
+        )
+        return plan, found
+
+    async def actions(self, results: Results) -> tuple[list[ActionRecord], dict[int, str]]:
+        """Every action of the workshop's plans up to this round, with its history (see
+        `action_records`), and each touchpoint's channel name in the workshop's language."""
+        store = self.ctx.store
+        ws, rnd = results.ws, results.rnd
+        rounds = {
+            r.id: r
+            for r in await store.rounds.for_workshop(ws.id)
+            if r.number <= rnd.number and r.status is RoundStatus.CLOSED
+        }
+        plan = await store.plans.for_workshop(ws.id)
+        items = [past(i, rounds[i.round_id].number) for i in plan if i.round_id in rounds]
+        by_round: dict[int, dict[int, float]] = {rnd.number: overall_of(results.score)}
+        for older in rounds.values():
+            if older.number not in by_round and any(p.made_round == older.number for p in items):
+                _items, _answers, older_score = await self.scored(older, ws.chat_id)
+                by_round[older.number] = overall_of(older_score)
+        closed = [r.number for r in rounds.values()]
+        records = action_records(items, closed, by_round[rnd.number], by_round)
+        playbook = load_playbook()
+        texts = {tp.id: tp.text for tp in await store.touchpoints.live(ws.id)}
+        channels = {
+            p.touchpoint_id: (
+                playbook.named(p.choice.channel)
+                or playbook.channel_for(texts.get(p.touchpoint_id, ""))
+            ).label(ws.locale)
+            for p in (r.item for r in records)
+        }
+        return records, channels
 
     async def latest(self, chat_id: int, thread_id: int | None = None) -> Results | None:
         """The chat's (forum topic's) newest closed round, computed."""
@@ -158,7 +241,8 @@ class ResultsService:
         touchpoint the team never filed takes the channel it filed the same or a
         near-identical one under in this chat (`corrections`)."""
         texts = {i.touchpoint_id: i.text for i in results.items}
-        chosen = dict(choices)
+        carried, after_done = carry_over(results.previous_plan, texts.keys())
+        chosen = {**choices, **after_done}
         for tp_id, text in texts.items():
             choice = chosen.get(tp_id, Choice())
             if choice.channel is None and corrections:
@@ -172,6 +256,8 @@ class ResultsService:
             results.ws.locale,
             results.score.mean,
             chosen,
+            carried,
+            results.rnd.number,
         )
 
     async def wheel_png(self, results: Results) -> bytes:
@@ -198,8 +284,13 @@ class ResultsService:
                 Choice(i.channel, i.suggestion, i.action if i.own_action else None),
             )
         }
+        zone = await self.settings.zone(ws.chat_id)
+        rnd = await self.ctx.store.rounds.get(items[0].round_id) if items else None
+        current = rnd.number if rnd else None
         return (
-            plan_lines(items, texts, owners, today, every=every, unsure=unsure),
+            plan_lines(
+                items, texts, owners, today, every=every, unsure=unsure, zone=zone, current=current
+            ),
             plan_keyboard(items, every=every, unsure=unsure),
         )
 
@@ -228,10 +319,30 @@ class ResultsService:
         plan's buttons under it; the (last) message's id."""
         ws = results.ws
         plan = await self.ctx.store.plans.for_round(results.rnd.id)
+        effect = await self.effect_message(results, plan)
         with self.ctx.speaking(ws.locale):
             ranking = table_lines(results)
             lines, keyboard = await self.plan_message(ws, plan)
         sent = await send_chunks(
-            self.ctx.bot, ws.chat_id, [*ranking, "", *lines], keyboard, ws.thread_id
+            self.ctx.bot, ws.chat_id, [*ranking, "", *effect, *lines], keyboard, ws.thread_id
         )
         return sent.message_id
+
+    async def effect_message(self, results: Results, plan: list[PlanItem]) -> list[str]:
+        """What the plan before did, in the workshop's language, with a blank line after
+        ([] in a first round or after an empty plan)."""
+        effect = results.effect
+        if effect is None:
+            return []
+        names = {
+            tp.id: (tp.number, tp.text)
+            for tp in await self.ctx.store.touchpoints.live(results.ws.id)
+        }
+        names.update({i.touchpoint_id: (i.number, i.text) for i in results.items})
+        owners = await self.ctx.store.users.many(
+            [o.item.owner_id for o in effect.outcomes if o.item.owner_id]
+        )
+        following = {i.touchpoint_id: i.action for i in plan}
+        with self.ctx.speaking(results.ws.locale):
+            lines = effect_lines(effect, names, owners, results.zone, following)
+        return [*lines, ""]

@@ -8,10 +8,12 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.core.effect import ActionRecord
 from bot.core.sheets import Cell, Table
 from bot.core.text import plain
 from bot.domain import CRITERIA, CUSTOMER, TEAM
 from bot.views.common import criterion_name, show_date, stage_label, user_label
+from bot.views.effect import local_date
 from bot.views.plan import shown
 from bot.views.results import Results, customers_line, gap_lines, rated_line, title
 from storage.models import PlanItem, User
@@ -135,6 +137,75 @@ def plan_table(
         for p in plan
     ]
     return headers, rows
+
+
+def actions_table(
+    records: Sequence[ActionRecord],
+    names: Mapping[int, tuple[int, str]],
+    channels: Mapping[int, str],
+    owners: Mapping[int, User],
+    zone: str,
+) -> Table:
+    """Every action of the workshop's plans, oldest first: the item, its channel, action,
+    owner, due and done dates, the round it was made in and the first round rated after it
+    was done, and its spoke's change since it was made (`names`: touchpoint -> number and
+    text; `channels`: touchpoint -> channel name)."""
+    headers = [
+        "#",
+        _("Touchpoint"),
+        _("Channel"),
+        _("Action"),
+        _("Owner"),
+        _("Due"),
+        _("Done on"),
+        _("Round made"),
+        _("Round done"),
+        _("Spoke change since"),
+    ]
+    rows: list[list[Cell]] = []
+    for record in records:
+        item = record.item
+        number, text = names.get(item.touchpoint_id, (None, ""))
+        owner = owners.get(item.owner_id) if item.owner_id else None
+        rows.append(
+            [
+                number,
+                text,
+                channels.get(item.touchpoint_id, ""),
+                item.action,
+                user_label(owner) if owner else "",
+                show_date(item.due_date) if item.due_date else "",
+                local_date(item.done_at, zone) if item.done_at else "",
+                item.made_round,
+                record.round_done,
+                _round(record.change, 1),
+            ]
+        )
+    return headers, rows
+
+
+def actions_report(table: Table) -> str:
+    """The Actions sheet as a Markdown section ("" without actions)."""
+    headers, rows = table
+    if not rows:
+        return ""
+
+    def cell(value: Cell) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return f"{value:+.1f}".replace("-", "−")
+        return md(str(value))
+
+    lines = [
+        "",
+        "## " + _("Actions"),
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+    ]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def report(results: Results, plan: Sequence[PlanItem]) -> str:

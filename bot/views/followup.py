@@ -120,16 +120,23 @@ def history_series(computed: Sequence[Results]) -> Trend:
 
 
 def history_spec(
-    name: str, labels: list[str], series: Trend, roundness: list[float]
+    name: str,
+    labels: list[str],
+    series: Trend,
+    roundness: list[float],
+    done: Mapping[int, Sequence[int]] | None = None,
 ) -> HistorySpec:
-    """The trend chart: one line per touchpoint, the roundness on the right axis."""
+    """The trend chart: one line per touchpoint, the roundness on the right axis; ✓ on a
+    line at the first round after its action was done (`done`: touchpoint -> indices)."""
+    done = done or {}
     return HistorySpec(
         title=name + " · " + _("history"),
         rounds=labels,
-        series=[Series(text, values) for text, values in series.values()],
+        series=[Series(text, values, done.get(tp, ())) for tp, (text, values) in series.items()],
         roundness=roundness,
         score_axis=_("Overall score"),
         roundness_label=_("Roundness (right axis)"),
+        done_label="✓ " + _("Rated after its action was done") if any(done.values()) else "",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Set
+from dataclasses import replace
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,6 +13,7 @@ from bot.core.playbook import Playbook
 from bot.i18n import N_
 from bot.views.callbacks import PlanAction, PlanOp
 from bot.views.common import criterion_name
+from bot.views.effect import local_date
 from bot.views.results import owner_due_text
 from storage.models import PlanItem, User
 
@@ -19,8 +21,24 @@ CHANNEL_COLUMNS = 2
 
 
 def shown(items: Sequence[PlanItem], every: bool) -> list[PlanItem]:
-    """The short plan (and anything the team already took on), or every spoke."""
-    return [i for i in items if every or i.short or i.owner_id or i.due_date]
+    """The short plan (and anything the team already took on, unless its spoke recovered
+    above the short plan's line), or every spoke."""
+    return [
+        i for i in items if every or i.short or ((i.owner_id or i.due_date) and not i.recovered)
+    ]
+
+
+def history_text(item: PlanItem, zone: str, current: int | None) -> str:
+    """ "✅ 28.11.2026 · 🔁 since round 1": when the item was done and the round it was made
+    in (carried over from an earlier round, or this one)."""
+    parts = []
+    if item.done_at is not None:
+        parts.append("✅ " + local_date(item.done_at, zone))
+    if item.made_round is not None and current is not None and item.made_round < current:
+        parts.append(_("🔁 since round {n}").format(n=item.made_round))
+    elif item.made_round is not None:
+        parts.append(_("made in round {n}").format(n=item.made_round))
+    return " · ".join(parts)
 
 
 def plan_lines(
@@ -31,9 +49,12 @@ def plan_lines(
     *,
     every: bool = False,
     unsure: Set[int] = frozenset(),
+    zone: str = "UTC",
+    current: int | None = None,
 ) -> list[str]:
-    """Weakest first: the score, the weakest criterion, the action, owner, date, status;
-    an item whose channel is unclear (`unsure`: item ids) says so and gets general advice."""
+    """Weakest first: the score, the weakest criterion, the action, owner, date, status,
+    when it was done and the round it was made in (`current`: this plan's round); an item
+    whose channel is unclear (`unsure`: item ids) says so and gets general advice."""
     listed = shown(items, every)
     head = _("🛠 <b>Action plan</b>: every spoke") if every else _("🛠 <b>Action plan</b>")
     lines = [head]
@@ -56,10 +77,12 @@ def plan_lines(
         if item.id in unsure:
             lines.append("   " + _(CHANNEL_UNCLEAR))
         lines.append(f"   → {escape(item.action)}{own}")
-        status = owner_due_text(item, owners)
+        status = owner_due_text(replace(item, done_at=None), owners)
         if item.due_date and item.due_date < today and item.done_at is None:
             status = (status + " " if status else "") + _("⏰ overdue")
-        lines.append("   " + (status or _("no owner or date yet")))
+        status = status or _("no owner or date yet")
+        history = history_text(item, zone, current)
+        lines.append("   " + status + (" · " + history if history else ""))
     lines.append("")
     hidden = len(items) - len(listed)
     if hidden:

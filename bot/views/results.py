@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.core.charts import Spoke, WheelSpec
+from bot.core.effect import Effect, Past
 from bot.core.scoring import Answer, RoundScore, SpokeScore, Verdict
 from bot.core.text import shorten
 from bot.domain import CRITERIA, Stage
@@ -39,6 +40,9 @@ class Results:
     chat_title: str
     zone: str
     customer_min: int = 3
+    # What the plan of the round before did (None: no plan before), and that plan's items.
+    effect: Effect | None = None
+    previous_plan: tuple[Past, ...] = ()
 
     @property
     def with_customers(self) -> bool:
@@ -164,6 +168,7 @@ def rated_line(score: RoundScore) -> str:
 
 def wheel_spec(results: Results) -> WheelSpec:
     score = results.score
+    done = results.effect.done_ids() if results.effect else set()
     spokes = [
         Spoke(
             number=item.number,
@@ -173,6 +178,7 @@ def wheel_spec(results: Results) -> WheelSpec:
             previous=results.previous.get(item.touchpoint_id),
             customer=results.spoke(item).customer if results.with_customers else None,
             team=results.spoke(item).team if results.with_customers else None,
+            done=item.touchpoint_id in done,
         )
         for item in results.items
     ]
@@ -199,6 +205,7 @@ def wheel_spec(results: Results) -> WheelSpec:
         legend_customer=_("Customers"),
         legend_team_only=_("Team alone"),
         legend_mean=_("Mean: a round wheel at this level"),
+        legend_done=_("Action done since the last round") if done else "",
     )
 
 

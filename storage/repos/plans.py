@@ -21,21 +21,16 @@ class PlanRepo(Repo):
     """Action plan items: one per weak spoke of a round, with owner, due date and status."""
 
     async def replace(self, workshop_id: int, round_id: int, entries: Sequence[Entry]) -> None:
-        """Set the round's plan, keeping owners, due dates and done marks of touchpoints
-        that were already on an earlier plan of the workshop."""
+        """Set the round's plan as the core decided it: an unfinished item carried over
+        comes with its owner, due date and the round it was made in; a done one is done
+        with (its row in the plan before keeps the history)."""
         async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT touchpoint_id, owner_id, due_date, done_at FROM plan_items "
-                "WHERE workshop_id = ? AND round_id != ? ORDER BY round_id",
-                (workshop_id, round_id),
-            ) as cursor:
-                carried = {row[0]: (row[1], row[2], row[3]) for row in await cursor.fetchall()}
             await conn.execute("DELETE FROM plan_items WHERE round_id = ?", (round_id,))
             await conn.executemany(
                 "INSERT INTO plan_items (workshop_id, round_id, touchpoint_id, position, "
-                "criterion, action, owner_id, due_date, done_at, short, channel, suggestion, "
-                "own_action, score, weakest_score) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "criterion, action, owner_id, due_date, short, channel, suggestion, "
+                "own_action, score, weakest_score, made_round, recovered) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         workshop_id,
@@ -44,13 +39,16 @@ class PlanRepo(Repo):
                         position,
                         e.criterion.value,
                         e.action,
-                        *carried.get(e.touchpoint_id, (None, None, None)),
+                        e.owner_id,
+                        e.due_date,
                         int(e.short),
                         e.choice.channel,
                         e.choice.suggestion,
                         int(e.choice.own_action is not None),
                         e.score,
                         e.weakest_score,
+                        e.made_round,
+                        int(e.recovered),
                     )
                     for position, e in enumerate(entries, start=1)
                 ],
@@ -87,6 +85,14 @@ class PlanRepo(Repo):
             rows.plan_item,
             f"{PLAN_SELECT} WHERE p.round_id = ? ORDER BY p.position",
             (round_id,),
+        )
+
+    async def for_workshop(self, workshop_id: int) -> list[PlanItem]:
+        """Every plan item of the workshop, each round's plan in order: an item's history."""
+        return await self._all(
+            rows.plan_item,
+            f"{PLAN_SELECT} WHERE p.workshop_id = ? ORDER BY p.round_id, p.position",
+            (workshop_id,),
         )
 
     async def set_owner(self, item_id: int, owner_id: int | None) -> None:
