@@ -80,8 +80,10 @@ async def test_sigkill_at_random_points_loses_nothing(
     people = {"Alice": alice, "Bob": bob}
     group = tg.group("Team", members=[alice, bob], admins=[alice])
 
-    # Brainstorm: three ideas, each acknowledged with a reaction; the deadline rings once.
-    await tg.send(alice, group, "/brainstorm 40s")  # room for restarts on a busy machine
+    # Brainstorm: three ideas, each acknowledged with a reaction; the bell rings once.
+    # A long brainstorm that the facilitator ends: a restart takes half a minute on a busy
+    # machine, and a deadline that rang between two kills would refuse the next idea.
+    await tg.send(alice, group, "/brainstorm 20m")
     await tg.wait_message(group, "Touchpoint brainstorm")
     for text, user in zip(IDEAS, (bob, alice, bob), strict=True):
         mode = killer.next()
@@ -91,6 +93,7 @@ async def test_sigkill_at_random_points_loses_nothing(
         await wait_ack(tg, sent)
         if mode == "after the ack":
             await killer.kill(mode)
+    await tg.send(alice, group, "/finish")
     try:
         final = await tg.wait_message(group, "Time is up!", timeout=90)
     except AssertionError as exc:  # say why: the bot's own account of the bell
