@@ -1,19 +1,34 @@
 """`python -m bot [--config PATH]`: run Touchwheel; `python -m bot demo`: play a workshop;
-`python -m bot playbook train|eval`: fit or evaluate the channel classifier (dev only)."""
+`python -m bot check`: the config and the token, without running; `python -m bot backup PATH`;
+`python -m bot playbook train|eval`: fit or evaluate the channel classifier (dev only, not
+listed in --help)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import signal
 import sys
+from importlib.metadata import version
 from pathlib import Path
+from types import FrameType
 
 from bot.config import ConfigError, load_config, resolve_path
 
 EXIT_CONFIG = 2
 # The database cannot be opened or a migration failed (README, "Running in production").
 EXIT_DATABASE = 3
+COMMANDS = """commands:
+  (none)       run the bot: long polling, or a webhook server (telegram.mode)
+  check        validate the config, reach Telegram (getMe) and print the bot's name,
+               the storage path and the mode; exit 0, or one line and exit 2
+  demo         play a whole workshop in-process and write its pictures (no token needed)
+  backup PATH  copy the database while the bot runs (no token needed)
+
+`touchwheel COMMAND --help` shows a command's options. Every config key can also be set in
+the environment as TOUCHWHEEL_<SECTION>__<KEY> (TOUCHWHEEL_WORKSHOP__MIN_RATERS=2), which
+wins over the file; BOT_TOKEN alone is enough to run with the defaults."""
 
 
 def setup_logging(level: str, log_format: str) -> None:
@@ -56,6 +71,54 @@ def backup(argv: list[str]) -> int:
     return 0
 
 
+def check(argv: list[str]) -> int:
+    """`python -m bot check [--config C]`: validate the config and reach Telegram."""
+    parser = argparse.ArgumentParser(prog="touchwheel check", description=check.__doc__)
+    parser.add_argument("--config", help="path to config.toml (as for running the bot)")
+    args = parser.parse_args(argv)
+    path = resolve_path(args.config)
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(f"touchwheel: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    from bot.app import TelegramUnreachableError, TokenRejectedError, who_am_i
+
+    try:
+        me = asyncio.run(who_am_i(config))
+    except TokenRejectedError as exc:
+        print(f"touchwheel: Telegram rejected the bot token ({exc})", file=sys.stderr)
+        return EXIT_CONFIG
+    except TelegramUnreachableError as exc:
+        print(f"touchwheel: cannot reach Telegram: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    storage = config.storage.path
+    state = "exists" if storage.exists() else "will be created"
+    print(
+        f"touchwheel: ok: @{me.username} ({me.full_name}); storage {storage} ({state}); "
+        f"mode {config.telegram.mode.value}"
+    )
+    return 0
+
+
+class EarlyStop:
+    """SIGINT/SIGTERM before the event loop takes them over (while the bot imports and
+    starts): noted, so that the bot stops as soon as it can, with its "stopped" line and
+    exit 0, instead of dying with a traceback or 143."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._note)
+
+    def _note(self, signum: int, frame: FrameType | None) -> None:
+        self.signal = signum
+
+    def noted(self) -> int | None:
+        """The signal that came before the event loop took over, if one did."""
+        return self.signal
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load the config and run the bot until it is stopped."""
     argv = sys.argv[1:] if argv is None else argv
@@ -65,13 +128,27 @@ def main(argv: list[str] | None = None) -> int:
         return demo(argv[1:])
     if argv[:1] == ["backup"]:
         return backup(argv[1:])
+    if argv[:1] == ["check"]:
+        return check(argv[1:])
     if argv[:1] == ["playbook"]:
         from bot.training.cli import main as playbook
 
         return playbook(argv[1:])
-    parser = argparse.ArgumentParser(prog="touchwheel", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="touchwheel",
+        usage="touchwheel [-h] [--version] [--config PATH] [--log-format {text,json}]\n"
+        "       touchwheel {check,demo,backup} [--help] ...",
+        description="Touchwheel: a customer-touchpoint workshop in a Telegram group chat.",
+        epilog=COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
-        "--config", help="path to config.toml (default: $TOUCHWHEEL_CONFIG or ./config.toml)"
+        "--version", action="version", version=f"touchwheel {version('touchwheel')}"
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="path to config.toml (default: $TOUCHWHEEL_CONFIG or ./config.toml)",
     )
     parser.add_argument(
         "--log-format",
@@ -80,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         help="text lines (default) or one JSON object per line for log collectors",
     )
     args = parser.parse_args(argv)
+    early = EarlyStop()
     path = resolve_path(args.config)
     try:
         config = load_config(path)
@@ -91,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     from storage.db import DatabaseError
 
     try:
-        asyncio.run(run(config))
+        asyncio.run(run(config, stopping=early.noted))
     except DatabaseError as exc:
         print(f"touchwheel: {exc}", file=sys.stderr)
         return EXIT_DATABASE
@@ -102,8 +180,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    except KeyboardInterrupt:  # Ctrl+C before polling took over the signals
-        return 130
     return 0
 
 

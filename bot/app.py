@@ -6,12 +6,14 @@ The only module that imports `handlers`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -27,7 +29,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import User
 
-from bot import jobs, webhook
+from bot import jobs, metrics, webhook
 from bot.config import Config, Mode
 from bot.context import AppContext
 from bot.i18n import make_i18n
@@ -65,10 +67,16 @@ LOOP_LAG_ENV = "TOUCHWHEEL_LOOP_LAG_LOG"
 LOOP_LAG_PERIOD = 0.005
 CONNECT_FIRST_DELAY = 1.0
 CONNECT_MAX_DELAY = 60.0
+CHECK_TIMEOUT = 20
+T = TypeVar("T")
 
 
 class TokenRejectedError(Exception):
     """Telegram refused the token (401, or 404 for one it cannot even parse)."""
+
+
+class TelegramUnreachableError(Exception):
+    """No answer from Telegram (network trouble, a 5xx) where the caller will not wait."""
 
 
 async def connect(
@@ -136,7 +144,9 @@ def make_bot(config: Config) -> Bot:
         else None
     )
     session = AiohttpSession(api=api) if api else AiohttpSession()
-    session.middleware(RateLimiter(group_window=config.telegram.group_window_seconds))
+    limiter = RateLimiter(group_window=config.telegram.group_window_seconds)
+    session.middleware(limiter)
+    metrics.watch_queues(limiter.waiting)
     return Bot(
         token=config.telegram.token.get_secret_value(),
         session=session,
@@ -185,6 +195,13 @@ def build(ctx: AppContext) -> tuple[Dispatcher, InFlightMiddleware]:
     )
     in_flight = InFlightMiddleware()
     dp.update.outer_middleware(in_flight)
+
+    async def drain() -> None:
+        """Let the updates being handled finish (bounded) before the other shutdown hooks."""
+        if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
+            log.warning("stopping with updates still in flight")
+
+    dp.shutdown.register(drain)
     moved = MovedChatMiddleware(ctx.store)
     dp.message.outer_middleware(moved)
     dp.callback_query.outer_middleware(moved)
@@ -197,47 +214,141 @@ def build(ctx: AppContext) -> tuple[Dispatcher, InFlightMiddleware]:
     return dp, in_flight
 
 
-async def run(config: Config) -> None:
-    """Start everything, poll until SIGINT/SIGTERM, then stop in order."""
+async def who_am_i(config: Config) -> User:
+    """getMe once (`python -m bot check`): TokenRejectedError or TelegramUnreachableError."""
+    bot = make_bot(config)
+    try:
+        return await bot.get_me(request_timeout=CHECK_TIMEOUT)
+    except (TelegramUnauthorizedError, TelegramNotFound) as exc:
+        raise TokenRejectedError(exc.message) from None
+    except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+        raise TelegramUnreachableError(exc.message) from None
+    finally:
+        await bot.session.close()
+
+
+def stored_numbers(store: Storage) -> metrics.Refresh:
+    """What /metrics reads from the database at each scrape."""
+
+    async def read() -> metrics.Stored:
+        return metrics.Stored(
+            workshops=await store.workshops.running_by_phase(),
+            rounds_open=await store.rounds.count_open(),
+        )
+
+    return read
+
+
+async def unless_stopped(step: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """`step`, or None (and `step` cancelled) if `stop` is set first."""
+    task = asyncio.ensure_future(step)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return None
+
+
+async def poll(dp: Dispatcher, bot: Bot, stop: asyncio.Event) -> None:
+    """Long polling until `stop`; the shutdown hooks run as it ends."""
+    began = asyncio.Event()
+
+    async def polling_began() -> None:
+        began.set()
+
+    dp.startup.register(polling_began)
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False)
+    )
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not polling.done():
+        # aiogram can be told to stop only once it has begun (it is quick to).
+        beginning = asyncio.create_task(began.wait())
+        await asyncio.wait({polling, beginning}, return_when=asyncio.FIRST_COMPLETED)
+        beginning.cancel()
+        if not polling.done():
+            await dp.stop_polling()
+    await polling
+
+
+async def run(config: Config, stopping: Callable[[], int | None] = lambda: None) -> None:
+    """Start everything, serve until SIGINT/SIGTERM (at any moment, from start-up on: a
+    signal before the loop took them over is `stopping()`), then stop in order: the
+    updates being handled finish (bounded), the shutdown hooks run, and the "stopped" line
+    is logged."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not stop.is_set():
+            log.info("%s received; stopping", sig.name)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    if (early := stopping()) is not None:
+        on_signal(signal.Signals(early))
+    try:
+        if not stop.is_set():
+            await serve(config, stop)
+    finally:
+        log.info("stopped")
+
+
+async def serve(config: Config, stop: asyncio.Event) -> None:
+    """Open the database (its migrations run to the end), connect, and serve until `stop`."""
     store = await Storage.open(config.storage.path)
     bot = make_bot(config)
     scheduler = JobScheduler(store.jobs)
     lag_log = os.environ.get(LOOP_LAG_ENV)
     stop_lag = watch_loop_lag(lag_log) if lag_log else None
+    exporter = None
     try:
-        me = await connect(bot)
-        ctx = AppContext(
-            bot=bot,
-            store=store,
-            config=config,
-            i18n=make_i18n(config.locale.default),
-            scheduler=scheduler,
-            bot_username=me.username or "",
-        )
-        dp, in_flight = build(ctx)
-        await set_commands(bot, ctx.i18n)
-        restored = await scheduler.start()
-        log.info("@%s started; %d pending jobs re-armed", me.username, restored)
-        # What start-up built lives as long as the process: keep it out of every garbage
-        # collection, so that a full one walks only what updates made (over the ~240k objects
-        # of a loaded bot, one took 165-400 ms, a stall on the event loop).
-        gc.collect()
-        gc.freeze()
-
-        async def drain() -> None:
-            """Let the updates being handled finish (bounded) before stopping."""
-            if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
-                log.warning("stopping with updates still in flight")
-
+        dp = await unless_stopped(start(config, store, bot, scheduler), stop)
+        if dp is None:
+            return
+        refresh = stored_numbers(store)
         if config.telegram.mode is Mode.WEBHOOK:
-            await webhook.serve(dp, bot, config, drain)
+            await webhook.serve(dp, bot, config, stop, refresh)
         else:
-            await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
-            await drain()
+            if config.metrics.port:
+                exporter = await metrics.serve(config.metrics.host, config.metrics.port, refresh)
+            await poll(dp, bot, stop)
     finally:
+        if exporter is not None:
+            await exporter.cleanup()
         await scheduler.shutdown()
         await bot.session.close()
         await store.close()
         if stop_lag is not None:
             stop_lag()
-        log.info("stopped")
+
+
+async def start(config: Config, store: Storage, bot: Bot, scheduler: JobScheduler) -> Dispatcher:
+    """Everything before serving: getMe (retried until Telegram answers), the dispatcher,
+    the command menus and the stored timers. Cancelled as a whole by a stop signal."""
+    me = await connect(bot)
+    ctx = AppContext(
+        bot=bot,
+        store=store,
+        config=config,
+        i18n=make_i18n(config.locale.default),
+        scheduler=scheduler,
+        bot_username=me.username or "",
+    )
+    dp, _in_flight = build(ctx)
+    await set_commands(bot, ctx.i18n)
+    restored = await scheduler.start()
+    log.info("@%s started; %d pending jobs re-armed", me.username, restored)
+    # What start-up built lives as long as the process: keep it out of every garbage
+    # collection, so that a full one walks only what updates made (over the ~240k objects
+    # of a loaded bot, one took 165-400 ms, a stall on the event loop).
+    gc.collect()
+    gc.freeze()
+    return dp

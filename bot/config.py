@@ -1,19 +1,25 @@
-"""Typed configuration read from TOML, one pydantic model per section."""
+"""Typed configuration, one pydantic model per section: the defaults, then config.toml when
+there is one, then the environment (`TOUCHWHEEL_<SECTION>__<KEY>`, and `BOT_TOKEN`)."""
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_ENV = "TOUCHWHEEL_CONFIG"
 TOKEN_ENV = "BOT_TOKEN"
+# Every key can be set as TOUCHWHEEL_<SECTION>__<KEY> (TOUCHWHEEL_WORKSHOP__MIN_RATERS=2).
+ENV_PREFIX = "TOUCHWHEEL_"
+ENV_NESTING = "__"
 SUPPORTED_LOCALES = ("en", "ru", "nl")
 
 
@@ -112,6 +118,12 @@ class RenderConfig(_Section):
     workers: Annotated[int, Field(ge=0, le=8)] = 1
 
 
+class MetricsConfig(_Section):
+    # Polling mode only (webhook mode serves /metrics beside /healthz): 0 = no server.
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 0
+
+
 class LoggingConfig(_Section):
     level: str = "INFO"
 
@@ -132,6 +144,7 @@ class Config(_Section):
     locale: LocaleConfig = LocaleConfig()
     render: RenderConfig = RenderConfig()
     logging: LoggingConfig = LoggingConfig()
+    metrics: MetricsConfig = MetricsConfig()
 
 
 def resolve_path(cli_path: str | None) -> Path:
@@ -143,27 +156,70 @@ def resolve_path(cli_path: str | None) -> Path:
     return DEFAULT_CONFIG_PATH
 
 
+def env_name(key: str) -> str:
+    """The environment variable of a dotted key: workshop.min_raters ->
+    TOUCHWHEEL_WORKSHOP__MIN_RATERS."""
+    return ENV_PREFIX + ENV_NESTING.join(key.split(".")).upper()
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, dict[str, object]]:
+    """The keys the environment sets, by section (pydantic-settings reads the names)."""
+    source = EnvSettingsSource(
+        # It reads only the fields: Config stays a plain model (the file comes first).
+        cast("type[BaseSettings]", Config),
+        case_sensitive=False,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTING,
+    )
+    # The variables it reads (a test hands in its own); an empty one counts as unset.
+    source.env_vars = {name.lower(): value for name, value in environ.items() if value}
+    try:
+        sections = source()
+    except SettingsError as exc:  # TOUCHWHEEL_TELEGRAM=… (a section, and no JSON object)
+        raise ConfigError(
+            f"environment: {exc}; set one key at a time, as {ENV_PREFIX}<SECTION>"
+            f"{ENV_NESTING}<KEY>"
+        ) from None
+    found: dict[str, dict[str, object]] = {}
+    for section, keys in sections.items():
+        if not isinstance(keys, dict):
+            raise ConfigError(
+                f"environment {env_name(section)}: set one key at a time, as "
+                f"{env_name(section)}{ENV_NESTING}<KEY>"
+            )
+        found[section] = keys
+    if token := environ.get(TOKEN_ENV):
+        found.setdefault("telegram", {}).setdefault("token", token)
+    return found
+
+
 def load_config(
-    path: Path, environ: dict[str, str] | None = None, *, need_token: bool = True
+    path: Path, environ: Mapping[str, str] | None = None, *, need_token: bool = True
 ) -> Config:
-    """Read and validate the config; raise ConfigError with one readable line. Tools that do
-    not talk to Telegram (backup) pass need_token=False."""
+    """Read and validate the config; raise ConfigError with one readable line. Without a
+    file at the default path the defaults apply; the environment wins over the file
+    (TOUCHWHEEL_TELEGRAM__TOKEN over BOT_TOKEN). Tools that do not talk to Telegram
+    (backup) pass need_token=False."""
     env = os.environ if environ is None else environ
-    if not path.is_file():
+    found = path.is_file()
+    if not found and path != DEFAULT_CONFIG_PATH:
         raise ConfigError(
             f"{path}: config file not found; copy config.example.toml to {path} "
-            f"(or pass --config PATH / set {CONFIG_ENV}) and put your bot token in it"
+            f"(or pass --config PATH / set {CONFIG_ENV}), or configure by environment"
         )
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: malformed TOML: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    if token := env.get(TOKEN_ENV):
-        raw.setdefault("telegram", {})
-        if isinstance(raw["telegram"], dict):
-            raw["telegram"]["token"] = token
+    raw: dict[str, object] = {}
+    if found:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: malformed TOML: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    where = str(path) if found else "environment"
+    overrides = from_environment(env)
+    for section, keys in overrides.items():
+        in_file = raw.get(section)
+        raw[section] = {**in_file, **keys} if isinstance(in_file, dict) else keys
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
@@ -172,12 +228,27 @@ def load_config(
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = "unknown key"
-        raise ConfigError(f"{path}: [{key}] {message}") from None
+        loc = first["loc"]
+        if len(loc) >= 2 and loc[1] in overrides.get(str(loc[0]), {}):
+            given = TOKEN_ENV if key == "telegram.token" and _token_from(env) else env_name(key)
+            where = f"environment {given}"
+        raise ConfigError(f"{where}: [{key}] {message}") from None
     if need_token and not config.telegram.token.get_secret_value():
+        if found:
+            raise ConfigError(
+                f"{path}: [telegram.token] is missing; set it to the token from @BotFather "
+                f"or export {TOKEN_ENV}"
+            )
         raise ConfigError(
-            f"{path}: [telegram.token] is missing; set it to the token from @BotFather "
-            f"or export {TOKEN_ENV}"
+            f"no bot token: export {TOKEN_ENV} (the token from @BotFather), or copy "
+            f"config.example.toml to {path} and put the token in it"
         )
     if config.telegram.mode is Mode.WEBHOOK and not config.webhook.url:
-        raise ConfigError(f"{path}: [webhook.url] is required when telegram.mode = 'webhook'")
+        raise ConfigError(f"{where}: [webhook.url] is required when telegram.mode = 'webhook'")
     return config
+
+
+def _token_from(environ: Mapping[str, str]) -> bool:
+    """Whether the token came from BOT_TOKEN (no TOUCHWHEEL_TELEGRAM__TOKEN beside it)."""
+    names = {name.upper() for name in environ}
+    return TOKEN_ENV in names and env_name("telegram.token") not in names

@@ -14,6 +14,7 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18nMiddleware
 
+from bot import metrics
 from bot.context import AppContext
 from bot.outbound import Lane, lane
 from bot.services.settings import ChatSettings
@@ -146,13 +147,18 @@ class InFlightMiddleware(BaseMiddleware):
             self._count -= 1
             if self._count == 0:
                 self._idle.set()
+            took = time.perf_counter() - began
+            kind = getattr(event, "event_type", type(event).__name__)
+            handled = result is not UNHANDLED
+            metrics.UPDATES.labels(kind, "true" if handled else "false").inc()
+            metrics.UPDATE_SECONDS.labels(kind).observe(took)
             if log.isEnabledFor(logging.INFO):
                 chat: Chat | None = data.get("event_chat")
                 fields = {
-                    "update_kind": getattr(event, "event_type", type(event).__name__),
+                    "update_kind": kind,
                     "chat_kind": chat.type if chat is not None else "none",
-                    "handled": result is not UNHANDLED,
-                    "latency_ms": round((time.perf_counter() - began) * 1000, 1),
+                    "handled": handled,
+                    "latency_ms": round(took * 1000, 1),
                 }
                 log.info(
                     "update %(update_kind)s in %(chat_kind)s: %(latency_ms).1f ms",

@@ -24,6 +24,8 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiolimiter import AsyncLimiter
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 # What Telegram limits: putting messages into chats. Sends and edits count against the
@@ -129,6 +131,13 @@ class GroupWindow:
                 self.release(future.result())
             raise
 
+    def waiting(self, into: dict[str, int]) -> None:
+        """Add the requests waiting here to `into`, by lane name."""
+        for which, _order, future in self._queue:
+            if not future.done():
+                name = Lane(which).name.lower()
+                into[name] = into.get(name, 0) + 1
+
     def settle(self, ticket: int) -> None:
         """The message arrived: its minute counts from now, as Telegram counts it."""
         if ticket in self._in_flight:
@@ -197,6 +206,15 @@ class RateLimiter(BaseRequestMiddleware):
         self._max_chats = max_chats
         # The newest edit waiting for each message: an older one still waiting gives way.
         self._edits: dict[tuple[int | str, int], asyncio.Future[None]] = {}
+
+    def waiting(self) -> dict[str, int]:
+        """Requests waiting for a place (in a group's minute or the overall allowance), by
+        lane: what /metrics shows as the queue depth."""
+        depths: dict[str, int] = {}
+        self._overall.waiting(depths)
+        for group in self._groups.values():
+            group.waiting(depths)
+        return depths
 
     def _remember(
         self, table: OrderedDict[int | str, L], chat_id: int | str, fresh: Callable[[], L]
@@ -295,22 +313,28 @@ class RateLimiter(BaseRequestMiddleware):
         attempt = 0
         while True:
             ticket = None if counted is None else await self._overall.acquire(counted)
+            name = method.__api_method__
             try:
                 response = await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                metrics.TELEGRAM_CALLS.labels(name, "429").inc()
                 if ticket is not None:
                     self._overall.settle(ticket)  # Telegram saw it: it counts
                 attempt += 1
                 if attempt > MAX_RETRIES:
                     raise
                 wait = min(float(exc.retry_after), MAX_RETRY_WAIT)
-                log.warning("%s: 429, retrying in %.0f s", method.__api_method__, wait)
+                log.warning("%s: 429, retrying in %.0f s", name, wait)
                 await asyncio.sleep(wait)
+                metrics.TELEGRAM_RETRIES.labels(name).inc()
                 continue
-            except BaseException:
+            except BaseException as exc:
+                if isinstance(exc, Exception):  # not a cancellation: an answer, or none
+                    metrics.TELEGRAM_CALLS.labels(name, metrics.telegram_result(exc)).inc()
                 if ticket is not None:
                     self._overall.release(ticket)
                 raise
+            metrics.TELEGRAM_CALLS.labels(name, "ok").inc()
             if ticket is not None:
                 self._overall.settle(ticket)
             keep_response_type(method)

@@ -3,8 +3,8 @@
 Telegram posts updates to `webhook.url`; the proxy forwards them to `webhook.host:port`
 `webhook.path`. Every post must carry the secret token (X-Telegram-Bot-Api-Secret-Token);
 without a configured one, a fresh random token is set at each start. `/healthz` answers
-200 for the proxy's and the orchestrator's checks. Stopping leaves the webhook in place, so
-Telegram keeps the updates for the next start.
+200 for the proxy's and the orchestrator's checks, `/metrics` gives the Prometheus metrics.
+Stopping leaves the webhook in place, so Telegram keeps the updates for the next start.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import signal
-from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot import metrics
 from bot.config import Config
 
 log = logging.getLogger(__name__)
@@ -29,31 +28,27 @@ def secret_for(config: Config) -> str:
     return configured or secrets.token_urlsafe(32)
 
 
-def make_app(dp: Dispatcher, bot: Bot, secret: str, path: str) -> web.Application:
+def make_app(
+    dp: Dispatcher, bot: Bot, secret: str, path: str, refresh: metrics.Refresh
+) -> web.Application:
     app = web.Application()
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
-
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    app.router.add_get("/healthz", healthz)
+    metrics.add_health(app)
+    metrics.add_routes(app, refresh)
     return app
 
 
 async def serve(
-    dp: Dispatcher, bot: Bot, config: Config, drain: Callable[[], Awaitable[None]]
+    dp: Dispatcher, bot: Bot, config: Config, stop: asyncio.Event, refresh: metrics.Refresh
 ) -> None:
-    """Listen, point Telegram at us, and serve until SIGINT/SIGTERM; then let the updates
-    being handled finish (`drain`) before the shutdown hooks run."""
+    """Listen, point Telegram at us, and serve until `stop` (SIGINT/SIGTERM); the shutdown
+    hooks then let the updates being handled finish first."""
     secret = secret_for(config)
-    runner = web.AppRunner(make_app(dp, bot, secret, config.webhook.path), handle_signals=False)
+    app = make_app(dp, bot, secret, config.webhook.path, refresh)
+    runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, config.webhook.host, config.webhook.port)
     await site.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await dp.emit_startup(bot=bot, **dp.workflow_data)
     try:
         await bot.set_webhook(
@@ -73,6 +68,5 @@ async def serve(
     finally:
         # No new posts; the webhook itself stays so Telegram queues updates until we return.
         await site.stop()
-        await drain()
         await dp.emit_shutdown(bot=bot, **dp.workflow_data)
         await runner.cleanup()

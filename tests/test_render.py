@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 
+from prometheus_client import REGISTRY
+
 from bot.core.charts import HistorySpec, Series, Spoke, WheelSpec
 from bot.services.render import HISTORY_PNG, WARM_UP, WHEEL_PNG, Renderer
 
@@ -33,9 +35,12 @@ async def test_pictures_come_from_a_worker_that_restarts_after_a_crash() -> None
         assert png[:4] == b"\x89PNG"
         (first,) = worker_pids(renderer)
         assert first != os.getpid()
+        restarts = REGISTRY.get_sample_value("touchwheel_render_worker_restarts_total")
         os.kill(first, signal.SIGKILL)
         again = await renderer.wheel(SPEC)
         assert again == png  # the same picture from a new worker
+        after = REGISTRY.get_sample_value("touchwheel_render_worker_restarts_total")
+        assert after == (restarts or 0) + 1  # what /metrics shows
         assert first not in worker_pids(renderer)
         history = HistorySpec("Team", ["1", "2"], [Series("2. Phone", [4.0, 6.0])], [50, 80])
         assert (await renderer.history(history))[:4] == b"\x89PNG"

@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
+from bot import metrics
 from bot.core.charts import HistorySpec, WheelSpec
 from bot.core.sheets import Sheets
 
@@ -86,6 +87,7 @@ class Renderer:
                 return await loop.run_in_executor(pool, draw, spec)
             except BrokenProcessPool:
                 log.warning("the render worker died; starting a new one (attempt %d)", attempt)
+                metrics.RENDER_RESTARTS.inc()
                 if self._pool is pool:
                     self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)

@@ -109,6 +109,11 @@ class RoundRepo(Repo):
             rows.round_, "SELECT * FROM rounds WHERE status = ?", (RoundStatus.OPEN.value,)
         )
 
+    async def count_open(self) -> int:
+        return await self._count(
+            "SELECT count(*) FROM rounds WHERE status = ?", (RoundStatus.OPEN.value,)
+        )
+
     async def open_for_member(self, user_id: int) -> list[tuple[Round, str]]:
         """Open rounds in the chats where this user was seen, with each chat's title."""
         found = await self._db.fetchall(

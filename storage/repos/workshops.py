@@ -87,6 +87,15 @@ class WorkshopRepo(Repo):
             (chat_id, thread_id, *_ACTIVE),
         )
 
+    async def running_by_phase(self) -> dict[str, int]:
+        """How many workshops are in each active phase (for /metrics)."""
+        found = await self._db.fetchall(
+            f"SELECT phase, count(*) FROM workshops WHERE phase IN "
+            f"({','.join('?' * len(_ACTIVE))}) GROUP BY phase",
+            _ACTIVE,
+        )
+        return dict.fromkeys(_ACTIVE, 0) | {str(row[0]): int(row[1]) for row in found}
+
     async def latest(
         self, chat_id: int, thread_id: int | None = None, *, any_topic: bool = False
     ) -> Workshop | None:

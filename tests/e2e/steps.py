@@ -1,10 +1,15 @@
-"""Steps the end-to-end tests share: a brainstorm to review, the wizard, a tap, and a wait
-for something that must not happen."""
+"""Steps the end-to-end tests share: a brainstorm to review, the wizard, a tap, a wait
+for something that must not happen, and reading /metrics."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+from aiohttp import ClientSession
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import START_TIMEOUT
 from tests.fakeapi import FakeChat, FakeTelegram, FakeUser, Sent
 
 
@@ -53,3 +58,29 @@ async def never(
     except AssertionError:
         return
     raise AssertionError(f"{what}: {found!r}")
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample of a Prometheus text exposition (0 when absent)."""
+    for family in text_string_to_metric_families(text):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
+                return float(found.value)
+    return 0.0
+
+
+async def scrape(url: str) -> str:
+    async with ClientSession() as http, http.get(url) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        return await response.text()
+
+
+async def scrape_until(url: str, done: Callable[[str], bool]) -> str:
+    """Scrape until `done` holds for the exposition (the handler counts as it returns,
+    after its answer went out)."""
+    deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+    while not done(text := await scrape(url)):
+        assert asyncio.get_running_loop().time() < deadline, text
+        await asyncio.sleep(0.1)
+    return text

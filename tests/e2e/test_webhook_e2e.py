@@ -1,5 +1,6 @@
 """Webhook mode with the real bot: the fake posts updates to it with the secret token,
-posts without the token are refused, /healthz answers, and stopping keeps the webhook."""
+posts without the token are refused, /healthz answers, /metrics counts the updates, and
+stopping keeps the webhook."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 from aiohttp import ClientSession
 
 from tests.conftest import RunBot
+from tests.e2e.steps import sample, scrape, scrape_until
 from tests.fakeapi import FakeTelegram
 
 
@@ -34,6 +36,7 @@ async def test_webhook_mode_end_to_end(tg: FakeTelegram, run_bot: RunBot) -> Non
     )
     assert tg.webhook == (f"{base}/tg/hook", "s3cret-Token_1")
     assert tg.polls == 0  # no getUpdates in webhook mode
+    before = await scrape(f"{base}/metrics")
 
     # Updates arrive by post: a whole brainstorm step, with the answer in the group.
     alice, bob = tg.user("Alice"), tg.user("Bob")
@@ -56,6 +59,19 @@ async def test_webhook_mode_end_to_end(tg: FakeTelegram, run_bot: RunBot) -> Non
             assert refused.status == 401
         async with http.get(f"{base}/healthz") as health:
             assert health.status == 200 and (await health.json())["ok"] is True
+
+    # The update counters moved: two commands and a /start, each handled, and timed.
+    messages = {"kind": "message", "handled": "true"}
+    after = await scrape_until(
+        f"{base}/metrics",
+        lambda text: (
+            sample(text, "touchwheel_updates_total", **messages)
+            >= sample(before, "touchwheel_updates_total", **messages) + 3
+        ),
+    )
+    assert sample(after, "touchwheel_update_seconds_count", kind="message") >= 3
+    assert sample(after, "touchwheel_workshops_running", phase="brainstorm") == 1
+    assert sample(after, "touchwheel_telegram_calls_total", method="setWebhook", result="ok")
 
     assert await bot.stop() == 0
     assert tg.webhook is not None  # nothing deleted on stop
