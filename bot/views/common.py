@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.core import localized
 from bot.domain import Criterion, Stage
 from bot.i18n import N_
 from storage.models import User
@@ -42,6 +44,16 @@ def message_link(chat_id: int, message_id: int | None) -> str | None:
 
 def user_label(user: User) -> str:
     return f"@{user.username}" if user.username else user.full_name
+
+
+def current_locale() -> str:
+    """The language the texts being built are in."""
+    return get_i18n().current_locale
+
+
+def num(value: float, digits: int = 1) -> str:
+    """A score in the current language: 6.3 / 6,3."""
+    return localized.number(value, current_locale(), digits)
 
 
 def show_date(iso: str) -> str:
