@@ -103,9 +103,17 @@ def keep_response_type(method: TelegramMethod[Any]) -> None:
 class GroupWindow:
     """A group's sliding window: at most `limit` messages in any `window` seconds, handed
     out by lane (replies, then posts, then edits, each in arrival order); edits only while
-    `reserve` places are left for the others."""
+    `reserve` places are left for the others. `clock` tells the time in seconds (the
+    loop's own clock unless a test holds it still)."""
 
-    def __init__(self, limit: int, window: float, reserve: int) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        reserve: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
         self._limit = limit
         self._window = window
         self._reserve = reserve
@@ -142,7 +150,7 @@ class GroupWindow:
         """The message arrived: its minute counts from now, as Telegram counts it."""
         if ticket in self._in_flight:
             self._in_flight.discard(ticket)
-            self._stamps.append(time.monotonic())
+            self._stamps.append(self._clock())
             self._pump()
 
     def release(self, ticket: int) -> None:
@@ -151,7 +159,7 @@ class GroupWindow:
         self._pump()
 
     def _pump(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         self._prune(now)
         while self._queue:
             which, _order, future = self._queue[0]
@@ -193,10 +201,12 @@ class RateLimiter(BaseRequestMiddleware):
         max_chats: int = 10_000,
         group_window: float = 60,
         edit_reserve: int = EDIT_RESERVE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # The bot's overall allowance, in lanes too: a burst of private edits (a round's
         # raters tapping through the wizard) does not hold back a group's results.
-        self._overall = GroupWindow(max(1, int(overall_per_second)), 1.0, reserve=0)
+        self._clock = clock
+        self._overall = GroupWindow(max(1, int(overall_per_second)), 1.0, reserve=0, clock=clock)
         self._group_per_minute = group_per_minute
         self._group_window = group_window
         self._edit_reserve = edit_reserve
@@ -232,7 +242,9 @@ class RateLimiter(BaseRequestMiddleware):
         return self._remember(
             self._groups,
             chat_id,
-            lambda: GroupWindow(self._group_per_minute, self._group_window, self._edit_reserve),
+            lambda: GroupWindow(
+                self._group_per_minute, self._group_window, self._edit_reserve, self._clock
+            ),
         )
 
     def _private_limiter(self, chat_id: int | str) -> AsyncLimiter:
