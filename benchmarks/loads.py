@@ -384,9 +384,12 @@ async def _launch(bench: Bench, *args: str, lag_log: Path | None = None) -> Proc
     return Proc(proc, lag_log)
 
 
-async def start_bot(bench: Bench, folder: Path, watch_lag: bool = False) -> Proc:
+async def start_bot(
+    bench: Bench, folder: Path, watch_lag: bool = False, extra: tuple[str, ...] = ()
+) -> Proc:
     """Touchwheel as shipped, its database and config in `folder`; with `watch_lag`, its
-    loop-lag monitor on (an older checkout without one ignores the variable)."""
+    loop-lag monitor on (an older checkout without one ignores the variable); `extra` lines
+    end the config (a section of settings that differ from the shipped ones)."""
     config = folder / "config.toml"
     config.write_text(
         "\n".join(
@@ -398,6 +401,7 @@ async def start_bot(bench: Bench, folder: Path, watch_lag: bool = False) -> Proc
                 f'path = "{folder / "bot.sqlite3"}"',
                 "[logging]",
                 'level = "WARNING"',
+                *extra,
             ]
         )
         + "\n",

@@ -108,7 +108,11 @@ class Soak:
         return time.monotonic() - self.began
 
     async def start(self) -> None:
-        self.proc = await start_bot(self.bench, self.folder)
+        # The /export cooldown is off: the soak's group asks every `--export-every` seconds
+        # to load the export path, and a refusal would only measure the cooldown.
+        self.proc = await start_bot(
+            self.bench, self.folder, extra=("[workshop]", "results_cooldown_seconds = 0")
+        )
         self.started_at = time.monotonic()
 
     async def restart(self, kill: bool) -> None:
