@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18nMiddleware
+from cachetools import TTLCache
 
 from bot import metrics
 from bot.context import AppContext
@@ -56,22 +56,19 @@ class TrackMiddleware(BaseMiddleware):
 
     def __init__(self, store: Storage, remember: int = 50_000) -> None:
         self._store = store
-        self._written: OrderedDict[tuple[object, ...], float] = OrderedDict()
-        self._remember = remember
+        self._written: TTLCache[tuple[object, ...], bool] = TTLCache(
+            maxsize=remember, ttl=TRACK_REFRESH_SECONDS
+        )
 
     def _fresh(self, key: tuple[object, ...]) -> bool:
         """Whether exactly this was written within the hour."""
-        last = self._written.get(key)
-        return last is not None and time.monotonic() - last < TRACK_REFRESH_SECONDS
+        return key in self._written
 
     def _wrote(self, key: tuple[object, ...]) -> None:
         """Noted only once the write is done: an update that arrives meanwhile writes too and
         queues behind it, so a chat's updates keep their order (ideas get numbers in the
         order they were sent)."""
-        self._written[key] = time.monotonic()
-        self._written.move_to_end(key)
-        if len(self._written) > self._remember:
-            self._written.popitem(last=False)
+        self._written[key] = True
 
     async def __call__(
         self,

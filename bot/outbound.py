@@ -7,12 +7,11 @@ import heapq
 import itertools
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -23,6 +22,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiolimiter import AsyncLimiter
+from cachetools import LRUCache
 
 from bot import metrics
 
@@ -55,7 +55,6 @@ EDIT_RESERVE = 5
 # A private chat may take a short burst (a rater tapping through the wizard) but about one
 # message a second over time.
 PRIVATE_BURST = 5
-L = TypeVar("L")
 
 
 class Lane(IntEnum):
@@ -211,9 +210,9 @@ class RateLimiter(BaseRequestMiddleware):
         self._group_window = group_window
         self._edit_reserve = edit_reserve
         self._private_per_second = private_per_second
-        self._private: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
-        self._groups: OrderedDict[int | str, GroupWindow] = OrderedDict()
-        self._max_chats = max_chats
+        # The chats seen last; the least recently used one is forgotten past `max_chats`.
+        self._private: LRUCache[int | str, AsyncLimiter] = LRUCache(maxsize=max_chats)
+        self._groups: LRUCache[int | str, GroupWindow] = LRUCache(maxsize=max_chats)
         # The newest edit waiting for each message: an older one still waiting gives way.
         self._edits: dict[tuple[int | str, int], asyncio.Future[None]] = {}
 
@@ -226,33 +225,21 @@ class RateLimiter(BaseRequestMiddleware):
             group.waiting(depths)
         return depths
 
-    def _remember(
-        self, table: OrderedDict[int | str, L], chat_id: int | str, fresh: Callable[[], L]
-    ) -> L:
-        found = table.get(chat_id)
+    def _group(self, chat_id: int | str) -> GroupWindow:
+        found = self._groups.get(chat_id)
         if found is None:
-            found = table[chat_id] = fresh()
-            if len(table) > self._max_chats:
-                table.popitem(last=False)
-        else:
-            table.move_to_end(chat_id)
+            found = self._groups[chat_id] = GroupWindow(
+                self._group_per_minute, self._group_window, self._edit_reserve, self._clock
+            )
         return found
 
-    def _group(self, chat_id: int | str) -> GroupWindow:
-        return self._remember(
-            self._groups,
-            chat_id,
-            lambda: GroupWindow(
-                self._group_per_minute, self._group_window, self._edit_reserve, self._clock
-            ),
-        )
-
     def _private_limiter(self, chat_id: int | str) -> AsyncLimiter:
-        return self._remember(
-            self._private,
-            chat_id,
-            lambda: AsyncLimiter(PRIVATE_BURST * self._private_per_second, PRIVATE_BURST),
-        )
+        found = self._private.get(chat_id)
+        if found is None:
+            found = self._private[chat_id] = AsyncLimiter(
+                PRIVATE_BURST * self._private_per_second, PRIVATE_BURST
+            )
+        return found
 
     async def __call__(
         self,

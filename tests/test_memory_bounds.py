@@ -1,5 +1,5 @@
 """In-memory maps of a long-running bot stay bounded however many chats and messages it sees:
-the debounced updater's per-key state and the steering caches."""
+the debounced updater's per-key state, the steering caches and the outbound limiters."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any, cast
 
 from aiogram import Bot
 
+from bot.outbound import RateLimiter
 from bot.services.steering import Steering
 from bot.services.updater import MessageUpdater
+from tests.harness import RecordingSession
 
 KEYS = 2000
 
@@ -71,3 +73,17 @@ async def test_the_steering_caches_keep_at_most_so_many_chats() -> None:
     # The most recent chats are the ones kept: asking again costs no call.
     calls = bot.calls
     assert await steering.member_count(-(KEYS - 1)) == 4 and bot.calls == calls
+
+
+async def test_the_limiter_remembers_a_bounded_number_of_chats() -> None:
+    session = RecordingSession()
+    limiter = RateLimiter(max_chats=3, group_window=1.0, overall_per_second=1000)
+    session.middleware(limiter)
+    bot = Bot(token="42:TEST", session=session)
+    for n in range(5):
+        await bot.send_message(1000 + n, "private")
+        await bot.send_message(-100 - n, "group")
+    await bot.send_message(1002, "an older chat again: now the most recent")
+    await bot.send_message(1005, "a new chat")
+    assert len(limiter._private) == len(limiter._groups) == 3
+    assert set(limiter._private) == {1002, 1004, 1005}

@@ -7,9 +7,11 @@ kept whatever happens."""
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
+
+from cachetools import TTLCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,34 +34,28 @@ class Cooldown:
     ) -> None:
         self.seconds = seconds
         self.clock = clock
-        self._size = size
-        self._until: OrderedDict[Hashable, tuple[float, bool]] = OrderedDict()
+        # key -> [when its window ends, whether a refusal was told]; changed in place, so
+        # that a refusal does not lengthen the window.
+        self._held: TTLCache[Hashable, list[Any]] = TTLCache(
+            maxsize=size, ttl=seconds, timer=lambda: self.clock()
+        )
 
     def __len__(self) -> int:
-        return len(self._until)
+        self._held.expire()
+        return len(self._held)
 
     def take(self, key: Hashable) -> Wait | None:
         """None: go ahead (and the key waits `seconds` from now); else how long is left."""
         now = self.clock()
-        self._expire(now)
-        held = self._until.get(key)
+        held = self._held.get(key)
         if held is not None:
             until, told = held
-            self._until[key] = (until, True)  # an existing key keeps its place
+            held[1] = True
             return Wait(until - now, first=not told)
         if self.seconds > 0:
-            self._until[key] = (now + self.seconds, False)
-            if len(self._until) > self._size:
-                self._until.popitem(last=False)
+            self._held[key] = [now + self.seconds, False]
         return None
 
     def give_back(self, key: Hashable) -> None:
         """Nothing costly was sent after all: the next ask goes ahead."""
-        self._until.pop(key, None)
-
-    def _expire(self, now: float) -> None:
-        while self._until:
-            key, (until, _told) = next(iter(self._until.items()))
-            if until > now:
-                return
-            del self._until[key]
+        self._held.pop(key, None)

@@ -11,6 +11,7 @@ from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 from aiogram.types.result_chat_member_union import ResultChatMemberUnion
+from cachetools import TTLCache
 
 from storage.models import Workshop
 
@@ -61,14 +62,18 @@ class Steering:
     ) -> None:
         self._bot = bot
         self._ttl = ttl
-        self._size = size
         self._clock = clock
-        self._admins: dict[int, tuple[float, frozenset[int]]] = {}
-        self._counts: dict[int, tuple[float, int | None]] = {}
+        # (when fetched, value) per chat, kept as long as it may stand in after an error.
+        self._admins: TTLCache[int, tuple[float, frozenset[int]]] = TTLCache(
+            maxsize=size, ttl=ttl * STALE_FACTOR, timer=clock
+        )
+        self._counts: TTLCache[int, tuple[float, int | None]] = TTLCache(
+            maxsize=size, ttl=ttl * STALE_FACTOR, timer=clock
+        )
 
     async def _cached(
         self,
-        cache: dict[int, tuple[float, T]],
+        cache: TTLCache[int, tuple[float, T]],
         chat_id: int,
         fetch: Callable[[], Awaitable[T]],
         fallback: T,
@@ -87,10 +92,7 @@ class Steering:
                 return cached[1]
             cache.pop(chat_id, None)
             return fallback
-        cache.pop(chat_id, None)
-        cache[chat_id] = (self._clock(), value)  # the newest last: the oldest goes first
-        while len(cache) > self._size:
-            del cache[next(iter(cache))]
+        cache[chat_id] = (self._clock(), value)
         return value
 
     async def admins(self, chat_id: int) -> frozenset[int]:

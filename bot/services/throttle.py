@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
+from cachetools import TTLCache
 
 PERIOD_SECONDS = 60.0
 REMEMBERED = 10_000
@@ -18,7 +18,6 @@ REMEMBERED = 10_000
 @dataclass(slots=True)
 class _Bucket:
     limiter: AsyncLimiter
-    used: float
     told: bool = False
 
 
@@ -48,29 +47,19 @@ class Throttle:
     ) -> None:
         self._rate = per_minute
         self._period = period
-        self._size = size
-        self._clock = clock
-        self._buckets: OrderedDict[int, _Bucket] = OrderedDict()
+        # Each message of a person sets their bucket again, so it is kept a period from then.
+        self._buckets: TTLCache[int, _Bucket] = TTLCache(maxsize=size, ttl=period, timer=clock)
 
     def __len__(self) -> int:
+        self._buckets.expire()
         return len(self._buckets)
-
-    def _prune(self, now: float) -> None:
-        while self._buckets:
-            oldest = next(iter(self._buckets.values()))
-            if now - oldest.used < self._period and len(self._buckets) <= self._size:
-                return
-            self._buckets.popitem(last=False)
 
     async def take(self, key: int) -> Slowed | None:
         """Count one message of `key`; None when it may go on, else how long to wait."""
-        now = self._clock()
-        bucket = self._buckets.pop(key, None)
+        bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = _Bucket(AsyncLimiter(self._rate, self._period), now)
-        bucket.used = now
-        self._buckets[key] = bucket  # the most recently seen last
-        self._prune(now)
+            bucket = _Bucket(AsyncLimiter(self._rate, self._period))
+        self._buckets[key] = bucket
         if bucket.limiter.has_capacity():
             bucket.told = False
             await bucket.limiter.acquire()  # does not wait: there is capacity

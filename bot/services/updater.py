@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+from cachetools import TTLCache
+
 log = logging.getLogger(__name__)
+
+# Keys whose last refresh is remembered at most (a bound however busy the bot is).
+REMEMBERED = 100_000
 
 
 class MessageUpdater:
@@ -23,26 +27,18 @@ class MessageUpdater:
     def __init__(self, interval: float, render: Callable[[int], Awaitable[None]]) -> None:
         self._interval = interval
         self._render = render
-        # Oldest refresh first (a refreshed key moves to the end), so pruning stops early.
-        self._last: OrderedDict[int, float] = OrderedDict()
+        # A key's last refresh, forgotten an interval later (or past `REMEMBERED` keys).
+        self._last: TTLCache[int, float] = TTLCache(maxsize=REMEMBERED, ttl=interval)
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._lock_users: dict[int, int] = {}
         self._running: set[asyncio.Task[None]] = set()
-
-    def _prune(self, now: float) -> None:
-        while self._last:
-            key, last = next(iter(self._last.items()))
-            if last + self._interval > now:
-                break
-            del self._last[key]
 
     def touch(self, key: int) -> None:
         """Something changed: refresh soon, but not more often than the interval."""
         if key in self._pending:
             return
         now = time.monotonic()
-        self._prune(now)
         last = self._last.get(key)
         delay = 0.0 if last is None else max(0.0, last + self._interval - now)
         task = asyncio.create_task(self._later(key, delay))
@@ -82,10 +78,7 @@ class MessageUpdater:
         self._lock_users[key] = self._lock_users.get(key, 0) + 1
         try:
             async with lock:
-                now = time.monotonic()
-                self._last[key] = now
-                self._last.move_to_end(key)
-                self._prune(now)
+                self._last[key] = time.monotonic()
                 try:
                     await self._render(key)
                 except Exception:
