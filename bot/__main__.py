@@ -14,7 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 
-from bot.config import ConfigError, load_config, resolve_path
+from bot.config import Config, ConfigError, load_config, resolve_path
 
 EXIT_CONFIG = 2
 # The database cannot be opened or a migration failed (README, "Running in production").
@@ -48,6 +48,17 @@ def setup_logging(level: str, log_format: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
+def configured(option: str | None, need_token: bool = True) -> tuple[Path, Config] | None:
+    """The config file named by `--config` (or the default) and what it says; None after
+    printing the one line that says what is wrong."""
+    path = resolve_path(option)
+    try:
+        return path, load_config(path, need_token=need_token)
+    except ConfigError as exc:
+        print(f"touchwheel: {exc}", file=sys.stderr)
+        return None
+
+
 def backup(argv: list[str]) -> int:
     """`python -m bot backup PATH [--config C]`: copy the database while the bot runs."""
     from storage.backup import BackupError
@@ -57,13 +68,15 @@ def backup(argv: list[str]) -> int:
     parser.add_argument("path", help="where to write the copy (replaced if it exists)")
     parser.add_argument("--config", help="path to config.toml (as for running the bot)")
     args = parser.parse_args(argv)
-    path = resolve_path(args.config)
+    found = configured(args.config, need_token=False)
+    if found is None:
+        return EXIT_CONFIG
+    _path, config = found
     try:
-        config = load_config(path, need_token=False)
         report = copy_database(Path(config.storage.path), Path(args.path))
-    except (ConfigError, BackupError) as exc:
+    except BackupError as exc:
         print(f"touchwheel: {exc}", file=sys.stderr)
-        return EXIT_CONFIG if isinstance(exc, ConfigError) else 1
+        return 1
     print(
         f"touchwheel: backed up {config.storage.path} to {report.target} "
         f"({report.size:,} bytes, {report.workshops} workshops, integrity ok)"
@@ -76,12 +89,10 @@ def check(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="touchwheel check", description=check.__doc__)
     parser.add_argument("--config", help="path to config.toml (as for running the bot)")
     args = parser.parse_args(argv)
-    path = resolve_path(args.config)
-    try:
-        config = load_config(path)
-    except ConfigError as exc:
-        print(f"touchwheel: {exc}", file=sys.stderr)
+    found = configured(args.config)
+    if found is None:
         return EXIT_CONFIG
+    _path, config = found
     from bot.app import TelegramUnreachableError, TokenRejectedError, who_am_i
 
     try:
@@ -158,12 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     early = EarlyStop()
-    path = resolve_path(args.config)
-    try:
-        config = load_config(path)
-    except ConfigError as exc:
-        print(f"touchwheel: {exc}", file=sys.stderr)
+    found = configured(args.config)
+    if found is None:
         return EXIT_CONFIG
+    path, config = found
     setup_logging(config.logging.level, args.log_format)
     from bot.app import TokenRejectedError, run
     from storage.db import DatabaseError
