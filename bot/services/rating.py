@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
@@ -224,7 +225,14 @@ class RatingService:
     async def offer_close(self, rnd: Round, ws: Workshop, progress: RoundProgress) -> None:
         """The one "Close now" for the facilitator, under the round's message."""
         text, markup = await self.offer_view(rnd, ws, progress)
-        sent = await self.ctx.bot.send_message(
+        sent = await self._under_round(ws, rnd, text, markup)
+        await self.ctx.store.rounds.set_close_offer(rnd.id, sent.message_id)
+
+    async def _under_round(
+        self, ws: Workshop, rnd: Round, text: str, markup: InlineKeyboardMarkup | None
+    ) -> Message:
+        """A group message in reply to the round's own message (sent anyway if it is gone)."""
+        return await self.ctx.bot.send_message(
             ws.chat_id,
             text,
             reply_markup=markup,
@@ -232,7 +240,6 @@ class RatingService:
             reply_to_message_id=rnd.message_id,
             allow_sending_without_reply=True,
         )
-        await self.ctx.store.rounds.set_close_offer(rnd.id, sent.message_id)
 
     # --- reminders and closing -------------------------------------------------------------
 
@@ -259,16 +266,7 @@ class RatingService:
         ]
         with self.ctx.speaking(ws.locale):
             text, markup = views.reminder(left, ws.locale, names, progress, self.rate_url(rnd))
-        await once(
-            "group",
-            self.ctx.bot.send_message,
-            ws.chat_id,
-            text,
-            reply_markup=markup,
-            message_thread_id=ws.thread_id,
-            reply_to_message_id=rnd.message_id,
-            allow_sending_without_reply=True,
-        )
+        await once("group", self._under_round, ws, rnd, text, markup)
         for uid in sorted(progress.rating_now):
             user = users.get(uid)
             if user is None or user.blocked_bot:
