@@ -11,24 +11,8 @@ from pathlib import Path
 import openpyxl
 
 from tests.conftest import RunBot
-from tests.e2e.steps import brainstorm_to_review, open_wizard, tap
+from tests.e2e.steps import brainstorm_to_review, rate_round
 from tests.fakeapi import FakeChat, FakeTelegram, FakeUser, Sent
-
-
-async def rate_round(
-    tg: FakeTelegram, group: FakeChat, alice: FakeUser, bob: FakeUser, n: int, taps: list[str]
-) -> Sent:
-    """Alice opens round n, Bob rates it, Alice closes it; the ranking-and-plan message."""
-    after = max(m.message_id for m in tg.messages[group.id])
-    await tg.send(alice, group, "/rate")
-    announcement = await tg.wait_message(group, f"Rating round {n}", after=after)
-    token = announcement.button("Rate privately")["url"].split("start=r_", 1)[1]
-    wizard = await open_wizard(tg, bob, token)
-    for label in taps:
-        await tap(tg, bob, wizard, label)
-    assert "Your answers" in wizard.text
-    await tg.send(alice, group, "/finish")
-    return await tg.wait_message(group, "Ranking", after=after)
 
 
 async def command(

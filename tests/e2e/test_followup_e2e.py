@@ -3,25 +3,8 @@
 from __future__ import annotations
 
 from tests.conftest import RunBot
-from tests.e2e.steps import brainstorm_to_review, open_wizard, tap
-from tests.fakeapi import FakeChat, FakeTelegram, FakeUser
-
-
-async def rate_round(
-    tg: FakeTelegram, group: FakeChat, alice: FakeUser, bob: FakeUser, n: int, taps: list[str]
-) -> str:
-    """Alice opens round n, Bob rates it, Alice closes it; returns the ranking message."""
-    after = max(m.message_id for m in tg.messages[group.id])
-    await tg.send(alice, group, "/rate")
-    announcement = await tg.wait_message(group, f"Rating round {n}", after=after)
-    token = announcement.button("Rate privately")["url"].split("start=r_", 1)[1]
-    wizard = await open_wizard(tg, bob, token)
-    for label in taps:
-        await tap(tg, bob, wizard, label)
-    assert "Your answers" in wizard.text
-    await tg.send(alice, group, "/finish")
-    table = await tg.wait_message(group, "Ranking", after=after)
-    return table.text
+from tests.e2e.steps import brainstorm_to_review, rate_round
+from tests.fakeapi import FakeTelegram
 
 
 async def test_two_rounds_show_what_moved(tg: FakeTelegram, run_bot: RunBot) -> None:
@@ -30,9 +13,9 @@ async def test_two_rounds_show_what_moved(tg: FakeTelegram, run_bot: RunBot) -> 
     group = tg.group("Team", members=[alice, bob], admins=[alice])
     await brainstorm_to_review(tg, group, alice, [(bob, "Phone line\nWebsite chat")], "Support")
 
-    first = await rate_round(tg, group, alice, bob, 1, ["2", "2", "2", "6", "6", "6"])
+    first = (await rate_round(tg, group, alice, bob, 1, ["2", "2", "2", "6", "6", "6"])).text
     assert " 2 Website chat      6.0  6.0  6.0  6.0  1" in first
-    second = await rate_round(tg, group, alice, bob, 2, ["5", "5", "5", "5", "5", "5"])
+    second = (await rate_round(tg, group, alice, bob, 2, ["5", "5", "5", "5", "5", "5"])).text
     assert " 1 Phone line        5.0  5.0  5.0  5.0  1 ▲ +3.0" in second
     assert " 2 Website chat      5.0  5.0  5.0  5.0  1 ▼ −1.0" in second
     wheels = [m for m in tg.bot_messages(group) if m.kind == "photo"]
