@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.types import Message
@@ -89,14 +90,18 @@ async def test_overdue_items_are_marked(team: Team) -> None:
 
 
 async def test_schedule_on_and_off(team: Team) -> None:
+    """The first re-evaluation comes a week after the round that closed today, even at a time
+    of day still ahead today (issue 25)."""
     await team.h.say(team.alice, team.chat, "/schedule sometimes")
     assert "could not read that schedule" in last(team)
-    await team.h.say(team.alice, team.chat, "/schedule weekly 10:00")
+    await team.h.say(team.alice, team.chat, "/schedule weekly 23:59")
     assert "Next round opens on" in last(team)
     keys = await team.h.ctx.store.jobs.pending_with_prefix(f"scheduled_round:{team.chat.id}:")
     assert len(keys) == 1
     (job,) = [j for j in await team.h.ctx.store.jobs.pending() if j.key == keys[0]]
-    assert utcnow() < job.run_at <= utcnow() + timedelta(days=7)
+    zone = ZoneInfo(team.h.ctx.config.locale.timezone)
+    today = utcnow().astimezone(zone).date()
+    assert job.run_at.astimezone(zone).date() == today + timedelta(days=7)
     await team.h.say(team.alice, team.chat, "/schedule off")
     assert await team.h.ctx.store.jobs.pending_with_prefix("scheduled_round:") == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.core.schedule import (
     ScheduleError,
     ScheduleSpec,
     next_fire,
+    one_period_after,
     parse_due,
     parse_schedule,
 )
@@ -88,6 +90,31 @@ def test_a_long_outage_gives_one_next_fire_in_the_future() -> None:
     now = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
     fire = next_fire(spec, date(2026, 1, 5), "UTC", now)
     assert now < fire <= datetime(2027, 6, 8, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("every 1d 10:00", date(2026, 12, 3)),
+        ("every 14d 10:00", date(2026, 12, 16)),
+        ("weekly 10:00", date(2026, 12, 9)),
+        ("monthly 10:00", date(2027, 1, 2)),
+        ("quarterly 10:00", date(2027, 3, 2)),
+    ],
+)
+def test_the_first_fire_comes_one_period_after_the_last_round(text: str, first: date) -> None:
+    """Issue 25: round 1 closed at 05:00; `/schedule monthly 10:00` must not open the next
+    round five hours later, nor on any day inside the period."""
+    spec = parse_schedule(text)
+    assert spec is not None
+    closed = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 05:00 in Amsterdam
+    last = date(2026, 12, 2)
+    fire = next_fire(spec, last, "Europe/Amsterdam", closed, one_period_after(spec, last))
+    assert fire.astimezone(ZoneInfo("Europe/Amsterdam")).date() == first
+    assert fire.astimezone(ZoneInfo("Europe/Amsterdam")).time() == time(10, 0)
+    # Set later (the bot was down, or the team waited): the next fire after now.
+    later = datetime(2027, 5, 20, 12, 0, tzinfo=UTC)
+    assert later < next_fire(spec, last, "Europe/Amsterdam", later, one_period_after(spec, last))
 
 
 TODAY = date(2026, 11, 23)

@@ -79,8 +79,21 @@ def occurrence(spec: ScheduleSpec, start: date, k: int) -> date:
     return _add_months(start, k * (1 if spec.every is Every.MONTHLY else 3))
 
 
-def next_fire(spec: ScheduleSpec, start: date, zone: str, after: datetime) -> datetime:
-    """The first fire strictly after `after`: local wall time `spec.at` in `zone`, in UTC.
+def one_period_after(spec: ScheduleSpec, day: date) -> date:
+    """The day one period of the schedule after `day`: the earliest a re-evaluation may come
+    after a round held on `day`."""
+    return occurrence(spec, day, 1)
+
+
+def next_fire(
+    spec: ScheduleSpec,
+    start: date,
+    zone: str,
+    after: datetime,
+    not_before: date | None = None,
+) -> datetime:
+    """The first fire strictly after `after` and on no day before `not_before`: local wall
+    time `spec.at` in `zone`, in UTC.
 
     Counted from the `start` date, so a monthly schedule keeps its day of the month and a
     10:00 schedule stays at 10:00 local time on both sides of a DST change.
@@ -88,16 +101,19 @@ def next_fire(spec: ScheduleSpec, start: date, zone: str, after: datetime) -> da
     tz = ZoneInfo(zone)
     k = 0
     # Jump close to `after` first so long-running schedules do not loop from the start.
+    local = after.astimezone(tz).date()
+    if not_before is not None:
+        local = max(local, not_before)
     if spec.every in (Every.DAYS, Every.WEEKLY):
         period = spec.days if spec.every is Every.DAYS else 7
-        k = max(0, ((after.astimezone(tz).date() - start).days // period) - 1)
+        k = max(0, ((local - start).days // period) - 1)
     else:
         months = 1 if spec.every is Every.MONTHLY else 3
-        local = after.astimezone(tz).date()
         k = max(0, ((local.year - start.year) * 12 + local.month - start.month) // months - 1)
     while True:
-        moment = datetime.combine(occurrence(spec, start, k), spec.at, tzinfo=tz)
-        if moment.astimezone(UTC) > after:
+        day = occurrence(spec, start, k)
+        moment = datetime.combine(day, spec.at, tzinfo=tz)
+        if moment.astimezone(UTC) > after and (not_before is None or day >= not_before):
             return moment.astimezone(UTC)
         k += 1
 
