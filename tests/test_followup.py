@@ -181,3 +181,18 @@ async def test_russian_wording_of_the_schedule_and_the_trend(harness: Harness) -
     with harness.ctx.speaking("en"):
         assert "Re-evaluation quarterly at 10:00." in schedule_set(quarterly, when)
         assert history_caption(1) == "📈 Trend across 1 round"
+
+
+async def test_m_is_minutes_and_months_are_mo(team: Team) -> None:
+    """Issue 25: `/due 2 1m` is not a month (m is minutes everywhere); `1mo` is, and the
+    answer says the date was counted in months."""
+    await team.h.say(team.alice, team.chat, "/due 2 1m")
+    assert "In “1m”, m means minutes" in last(team) and "1mo" in last(team)
+    _, items = await follow(team).plan(team.chat.id)
+    assert all(i.due_date is None for i in items)
+    await team.h.say(team.alice, team.chat, "/due 2 1mo")
+    assert "1 month from today." in last(team)
+    await team.h.say(team.alice, team.chat, "/due 2 2w")
+    assert "from today" not in last(team)
+    _, items = await follow(team).plan(team.chat.id)
+    assert items[0].due_date is not None

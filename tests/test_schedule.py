@@ -12,6 +12,7 @@ from bot.core.schedule import (
     Every,
     ScheduleError,
     ScheduleSpec,
+    due_months,
     next_fire,
     one_period_after,
     parse_due,
@@ -130,13 +131,22 @@ TODAY = date(2026, 11, 23)
         ("15.01", date(2027, 1, 15)),
         ("10d", date(2026, 12, 3)),
         ("2w", date(2026, 12, 7)),
-        ("1m", date(2026, 12, 23)),
+        ("1mo", date(2026, 12, 23)),
+        ("2 months", date(2027, 1, 23)),
+        ("1 мес.", date(2026, 12, 23)),
+        ("3 месяца", date(2027, 2, 23)),
+        ("1 maand", date(2026, 12, 23)),
+        ("2mnd", date(2027, 1, 23)),
         ("2н", date(2026, 12, 7)),
+        ("3 недели", date(2026, 12, 14)),
+        ("5 dagen", date(2026, 11, 28)),
         ("0d", TODAY),
     ],
 )
 def test_due_dates(text: str, due: date) -> None:
     assert parse_due(text, TODAY) == due
+    months = {"1mo": 1, "2 months": 2, "1 мес.": 1, "3 месяца": 3, "1 maand": 1, "2mnd": 2}
+    assert due_months(text) == months.get(text)
 
 
 @pytest.mark.parametrize(
@@ -146,6 +156,11 @@ def test_due_dates(text: str, due: date) -> None:
         ("01.01.2020", "past"),
         ("31.02.2027", "unknown"),
         ("soon", "unknown"),
+        ("2h", "unknown"),
+        # m is minutes, as in /brainstorm 20m: not a month (issue 25).
+        ("1m", "minutes"),
+        ("30 мин", "minutes"),
+        ("10 minuten", "minutes"),
     ],
 )
 def test_bad_due_dates(text: str, code: str) -> None:

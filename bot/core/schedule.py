@@ -120,17 +120,50 @@ def next_fire(
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?$")
-_RELATIVE = re.compile(r"^(\d{1,3})\s*(d|days?|д|дн|w|weeks?|н|нед|m|months?|мес)$")
+_RELATIVE = re.compile(r"^(\d{1,3})\s*([^\W\d_]+)\.?$")
+# The units a relative due date may be given in, in English, Russian and Dutch. `m` is
+# minutes here as everywhere else (/brainstorm 20m): months are `mo`, `month`, `мес`, `mnd`.
+_DUE_UNITS = {
+    "days": {"d", "day", "days", "д", "дн", "день", "дня", "дней", "dag", "dagen"},
+    "weeks": {
+        "w", "wk", "week", "weeks", "н", "нед", "неделя", "недели", "неделю", "недель",
+        "weken",
+    },
+    "months": {
+        "mo", "mon", "month", "months", "мес", "месяц", "месяца", "месяцев", "mnd", "maand",
+        "maanden",
+    },
+    "minutes": {
+        "m", "min", "mins", "minute", "minutes", "мин", "минута", "минуты", "минут", "minuut",
+        "minuten",
+    },
+}  # fmt: skip
+
+
+def _relative(text: str) -> tuple[int, str] | None:
+    """ "2w" -> (2, "weeks"); None when the text is no count with a known unit."""
+    match = _RELATIVE.match(text.strip().lower())
+    if match is None:
+        return None
+    unit = next((name for name, words in _DUE_UNITS.items() if match.group(2) in words), None)
+    return None if unit is None else (int(match.group(1)), unit)
+
+
+def due_months(text: str) -> int | None:
+    """How many months a relative due date asks for ("2mo" -> 2); None for any other form,
+    so the answer can say the date was read as months."""
+    relative = _relative(text)
+    return relative[0] if relative and relative[1] == "months" else None
 
 
 class DueError(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
-        self.code = code  # "unknown" or "past"
+        self.code = code  # "unknown", "past", or "minutes" (`1m`: m is minutes, not months)
 
 
 def parse_due(text: str, today: date) -> date:
-    """A due date: 2026-12-01, 01.12.2026, 01.12 (the next such day), 10d, 2w, 1m."""
+    """A due date: 2026-12-01, 01.12.2026, 01.12 (the next such day), 10d, 2w, 1mo."""
     raw = text.strip().lower()
     try:
         if match := _ISO.match(raw):
@@ -144,11 +177,13 @@ def parse_due(text: str, today: date) -> date:
             else:
                 full = int(year) + (2000 if len(year) == 2 else 0)
                 due = date(full, int(month), int(day))
-        elif match := _RELATIVE.match(raw):
-            count, unit = int(match.group(1)), match.group(2)
-            if unit[0] in "dд":
+        elif relative := _relative(raw):
+            count, unit = relative
+            if unit == "minutes":
+                raise DueError("minutes")
+            if unit == "days":
                 due = today + timedelta(days=count)
-            elif unit[0] in "wн":
+            elif unit == "weeks":
                 due = today + timedelta(weeks=count)
             else:
                 due = _add_months(today, count)
