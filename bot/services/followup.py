@@ -11,6 +11,7 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.core import localized
 from bot.core.effect import done_marks
 from bot.core.ideas import normalise
 from bot.core.plan import action_for
@@ -26,6 +27,7 @@ from bot.services.steering import Steering
 from bot.services.telegram import send_private
 from bot.views import followup as views
 from bot.views.common import NO_PLAN
+from bot.views.plan import shown
 from storage.db import utcnow
 from storage.models import PlanItem, Schedule, User, Workshop
 
@@ -270,7 +272,8 @@ class FollowUpService:
         if opened is None or ws is None:
             return
         plan_ws, items = await self.plan(chat_id)
-        open_items = [i for i in items if i.done_at is None]
+        # What the team took on: the short plan (not every strong spoke's item), still open.
+        open_items = [i for i in shown(items, every=False) if i.done_at is None]
         if not open_items or plan_ws is None:
             return
         texts = await self.texts(plan_ws.id)
@@ -302,7 +305,9 @@ class FollowUpService:
         computed = [await self.results.compute(r) for r in rounds]
         zone = ZoneInfo(await self.settings.zone(chat_id))
         labels = [
-            f"{r.number} · {(r.closed_at or r.deadline).astimezone(zone):%d.%m}" for r in rounds
+            f"{r.number} · "
+            + localized.day((r.closed_at or r.deadline).astimezone(zone), ws.locale, year=False)
+            for r in rounds
         ]
         series = views.history_series(computed)
         roundness = [res.score.roundness for res in computed]

@@ -77,7 +77,7 @@ async def test_every_member_counts_and_the_round_waits_for_the_last(
 
     # The fifth closes it by itself.
     photo = await tg.wait_for(lambda: next(iter(wheels(tg, group)), None), what="the wheel")
-    assert "5 rated" in photo.text
+    assert "5 people rated" in photo.text
     await tg.wait_message(group, "Ranking")
     await tg.wait_for(lambda: "Closed" in announcement.text, what="the closed round message")
     assert not announcement.buttons()
@@ -132,7 +132,7 @@ async def test_four_of_six_and_the_facilitator_closes(
     closing = await tg.press(alice, offer, "Close now")
     assert not closing["show_alert"], closing
     photo = await tg.wait_for(lambda: next(iter(wheels(tg, group)), None), what="the wheel")
-    assert "4 rated" in photo.text and photo.sent_at > pressed
+    assert "4 people rated" in photo.text and photo.sent_at > pressed
     await tg.wait_for(lambda: "Closed" in announcement.text, what="the closed round message")
     assert "4 of 6 members done" in announcement.text
     await tg.wait_message(group, "Action plan")  # the last of the results: after the wheel
