@@ -8,7 +8,7 @@ from html import escape
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.core import localized
+from bot.core import clock, localized
 from bot.domain import Criterion, Stage
 from bot.i18n import N_
 from storage.models import User
@@ -64,6 +64,11 @@ def signed(value: float, digits: int = 1) -> str:
 def day(value: date | datetime, year: bool = True) -> str:
     """A day as people here write it: 16 Dec 2026 / 16 дек. 2026 / 16 dec 2026."""
     return localized.day(value, current_locale(), year)
+
+
+def local_time(moment: datetime, zone: str, now: datetime | None = None) -> str:
+    """An end time in the chat's zone and language: "14:30 CET", "3 Dec 14:30 CET"."""
+    return clock.format_local(moment, zone, current_locale(), now)
 
 
 def show_date(iso: str) -> str:

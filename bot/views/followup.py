@@ -13,7 +13,7 @@ from bot.core.charts import HistorySpec, Series
 from bot.core.schedule import Every, ScheduleSpec
 from bot.core.text import TELEGRAM_TEXT_LIMIT, chunk_lines, shorten
 from bot.i18n import N_
-from bot.views.common import day, quoted, user_label
+from bot.views.common import day, num, quoted, user_label
 from bot.views.results import Results
 from storage.models import PlanItem, Round, User
 
@@ -175,10 +175,12 @@ def history_caption(rounds: int) -> str:
 def history_table(rounds: Sequence[Round], series: Trend, roundness: Sequence[float]) -> str:
     """The same numbers as the chart, as a monospace table."""
     roundness_label = _("Roundness")
-    header = f"{'':<18}" + "".join(f"{'R' + str(r.number):>6}" for r in rounds)
+    # "#1", "№1": a round's column; not R, which is response speed in the ranking's key.
+    column = _("#{n}")
+    header = f"{'':<18}" + "".join(f"{column.format(n=r.number):>6}" for r in rounds)
     rows = [header]
     for name, values in series.values():
-        cells = "".join("     —" if v is None else f"{v:>6.1f}" for v in values)
+        cells = "".join("     —" if v is None else f"{num(v):>6}" for v in values)
         rows.append(f"{shorten(name, 17):<18}{cells}")
     rows.append(f"{roundness_label:<18}" + "".join(f"{value:>6.0f}" for value in roundness))
     return "<pre>" + escape("\n".join(rows)) + "</pre>"
