@@ -44,6 +44,13 @@ async def test_the_demo_plays_two_rounds(lang: str, tmp_path: Path) -> None:
     # The team disagrees on one spoke: its row and the key carry ⚠.
     ranking = transcript.split("[wheel-round-1.png]")[1].split("[wheel-round-2.png]")[0]
     assert ranking.count("⚠") == 2
+    # Numbers and days as the team writes them: 5,3 and 2 дек. 2026, never 5.3 or 02.12.2026;
+    # Dutch quotes are “ ” (issue 25).
+    assert not re.search(r"\d\.\d", transcript), re.findall(r".{20}\d\.\d.{5}", transcript)
+    assert not re.search(r"\d\d\.\d\d", transcript)
+    assert "5,3" in transcript
+    if lang == "nl":
+        assert "«" not in transcript and "“De praktijk bellen”" in transcript
     # No English sentence of the bot reaches the Russian or Dutch group.
     leaked = [piece for piece in english_pieces() if piece in transcript]
     assert not leaked, leaked
