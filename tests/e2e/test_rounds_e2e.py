@@ -199,7 +199,8 @@ async def test_one_number_per_touchpoint_across_two_rounds(
         2, {"Delivery": "5", "Website": "6", "Phone": "1", "Invoice": "9"}
     )
     for table in (first, second):
-        assert " 3 Phone line" in table and " 4 Delivery" in table and " 2 Website chat" in table
+        assert "\n3. Phone line\n" in table and "\n4. Delivery\n" in table
+        assert "\n2. Website chat\n" in table
     # In the plan itself: what round 1's plan did comes before it in the same message.
     plan = plan.split("🛠 Action plan", 1)[1]
     assert plan.index("3. Phone line —") < plan.index("4. Delivery —") < plan.index("2. Website")
