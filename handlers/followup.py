@@ -9,14 +9,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.core.schedule import DueError, ScheduleError, parse_due, parse_schedule
+from bot.core.schedule import DueError, ScheduleError, due_months, parse_due, parse_schedule
 from bot.services.followup import FollowUpService
 from bot.services.plan_items import is_number, item_numbered, may_edit_or_say
 from bot.services.results import ResultsService
 from bot.services.steering import topic_of
 from bot.services.telegram import send_chunks
 from bot.views import followup as views
-from bot.views.common import NO_RESULTS, show_date, user_label
+from bot.views.common import NO_RESULTS, user_label
 
 
 async def assign(message: Message, command: CommandObject, followup: FollowUpService) -> None:
@@ -59,22 +59,18 @@ async def due(message: Message, command: CommandObject, followup: FollowUpServic
     item = await item_numbered(message, followup, parts[0] if parts else None)
     if item is None or len(parts) < 2:
         if item is not None or not parts or not is_number(parts[0]):
-            await message.reply(_("Usage: /due N date, e.g. /due 2 15.12 or /due 2 2w."))
+            await message.reply(_(views.DUE_USAGE))
         return
     if not await may_edit_or_say(message, followup, item):
         return
+    text = parts[1]
     try:
-        when = parse_due(parts[1], await followup.today(message.chat.id))
+        when = parse_due(text, await followup.today(message.chat.id))
     except DueError as exc:
-        if exc.code == "past":
-            await message.reply(_("That date is in the past. Pick today or a later day."))
-        else:
-            await message.reply(_("I could not read that date. Try 15.12, 2026-12-15, 10d or 2w."))
+        await message.reply(views.due_problem(exc.code, text))
         return
     await followup.set_due(message.chat.id, item, when)
-    await message.reply(
-        _("📅 Item {n} is due on {date}.").format(n=item.number, date=show_date(when.isoformat()))
-    )
+    await message.reply(views.due_set(item.number, when, due_months(text)))
 
 
 async def done(message: Message, command: CommandObject, followup: FollowUpService) -> None:

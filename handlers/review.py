@@ -8,7 +8,6 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 
 from bot.core.durations import DurationError, parse_duration
 from bot.core.ideas import MAX_LENGTH, MIN_LENGTH, parse_lines
@@ -17,6 +16,7 @@ from bot.services.rating import RatingService
 from bot.services.review import ReviewService
 from bot.services.steering import Steering, sender_id, topic_of
 from bot.services.workshops import Workshops
+from bot.views import review as views
 from bot.views.callbacks import ReviewAction, ReviewOp
 from bot.views.common import EARLIER_STEP, NOT_ALLOWED, UNREADABLE_DURATION
 from storage.models import Touchpoint, Workshop
@@ -109,14 +109,7 @@ async def merge(
         return
     ws, (keep, gone) = named
     merged = await review.merge(ws, keep, gone)
-    text = _("Merged {m}. «{gone}» into {n}. «{keep}».").format(
-        m=gone.number, gone=escape(gone.text), n=keep.number, keep=escape(keep.text)
-    )
-    if merged.votes > 1:  # one person who wrote both is still one person
-        text += " " + ngettext(
-            "{n} person named it.", "{n} people named it.", merged.votes
-        ).format(n=merged.votes)
-    await message.reply(text)
+    await message.reply(views.merged(gone, keep, merged.votes))
 
 
 async def rename(

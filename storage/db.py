@@ -6,9 +6,9 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,9 +24,30 @@ T = TypeVar("T")
 Batch = Callable[[sqlite3.Connection], T]
 
 
+# How far this process's clock runs ahead of the system's: zero, except while the demo plays
+# the weeks between two rounds (`clock_ahead`).
+_ahead = timedelta()
+
+
 def utcnow() -> datetime:
     """The current time in UTC (one place so storage timestamps agree)."""
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _ahead
+
+
+@contextmanager
+def clock_ahead() -> Iterator[Callable[[datetime], None]]:
+    """Within the block, `move_to(moment)` sets this process's clock (`utcnow`) forward to
+    `moment`; the system's time is back at the end. The demo's "a month later"."""
+    global _ahead
+
+    def move_to(moment: datetime) -> None:
+        global _ahead
+        _ahead = max(_ahead, moment - datetime.now(UTC))
+
+    try:
+        yield move_to
+    finally:
+        _ahead = timedelta()
 
 
 def to_iso(moment: datetime | None) -> str | None:

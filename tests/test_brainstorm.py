@@ -324,12 +324,12 @@ async def test_merge_names_both_and_counts_people_not_ideas(
     # Alice wrote both 1 and 2: still one person, and no "(+0)".
     await harness.say(alice, chat, "/merge 1 2")
     answer = harness.session.sent(chat.id)[-1].text
-    assert answer == "Merged 2. «Online chat on the site» into 1. «Website»."
+    assert answer == "Merged 2. “Online chat on the site” into 1. “Website”."
     # Bob's idea folds into Alice's: two people named it now.
     await harness.say(alice, chat, "/merge 3 4")
     answer = harness.session.sent(chat.id)[-1].text
     assert answer == (
-        "Merged 4. «Call centre after hours» into 3. «Phone line». 2 people named it."
+        "Merged 4. “Call centre after hours” into 3. “Phone line”. 2 people named it."
     )
 
 

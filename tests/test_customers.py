@@ -211,8 +211,8 @@ async def test_results_show_both_views_and_the_gap(shop: Shop, tmp_path: Path) -
     caption = next(t for t in group if "Roundness" in t)
     assert "🗣 3 customers rated · their view weighs 60 % of the score" in caption
     ranking = next(t for t in group if "Ranking" in t)
-    assert "Team    Cust  All  n" in ranking
-    assert " 2 Phone line           8.0     3.0  5.0  3" in ranking
+    assert "2. Phone line\n<b>5.0</b> · 👥 8.0 · 🗣 3.0\n" in ranking
+    assert "👥 the team's and 🗣 the customers' scores" in ranking
     assert "2. Phone line: the team gives 8.0, customers 3.0 (−5.0)" in ranking
     assert "1. Website chat: the team gives 8.0, customers 7.0 (−1.0)" in ranking
     assert "Delivery: the team" not in ranking  # no gap there

@@ -36,6 +36,21 @@ async def test_the_demo_plays_two_rounds(lang: str, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(tmp_path / "touchwheel-round2.xlsx")
     assert len(book.worksheets) == 4
     assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").strip() == transcript.strip()
+    # A month passes between the rounds (issue 25): round 2 is opened by the schedule one
+    # month after round 1, and its wheel carries that day.
+    days = re.findall(r"🛞 .* · \S+ ([12]) · (.+)", transcript)
+    assert [n for n, _day in days] == ["1", "2"] and days[0][1] != days[1][1]
+    assert ("янв." if lang == "ru" else "jan") in days[1][1]
+    # The team disagrees on one spoke: its row and the key carry ⚠.
+    ranking = transcript.split("[wheel-round-1.png]")[1].split("[wheel-round-2.png]")[0]
+    assert ranking.count("⚠") == 2
+    # Numbers and days as the team writes them: 5,3 and 2 дек. 2026, never 5.3 or 02.12.2026;
+    # Dutch quotes are “ ” (issue 25).
+    assert not re.search(r"\d\.\d", transcript), re.findall(r".{20}\d\.\d.{5}", transcript)
+    assert not re.search(r"\d\d\.\d\d", transcript)
+    assert "5,3" in transcript
+    if lang == "nl":
+        assert "«" not in transcript and "“De praktijk bellen”" in transcript
     # No English sentence of the bot reaches the Russian or Dutch group.
     leaked = [piece for piece in english_pieces() if piece in transcript]
     assert not leaked, leaked
@@ -60,4 +75,7 @@ def test_the_demo_command_runs_without_a_token(
     printed = capsys.readouterr().out
     assert "Time is up!" in printed and "Action plan" in printed
     assert "wheel-round-2.png" in printed
-    assert "Merged 7. «Calling the clinic» into 2. «Phone line to the reception»" in printed
+    assert "1 month from today" in printed  # /due 8 1mo
+    opens = re.search(r"Next round opens on (\d+ \w+ \d{4}), 10:00", printed)
+    assert opens is not None and f"round 2 · {opens[1]}" in printed
+    assert "Merged 7. “Calling the clinic” into 2. “Phone line to the reception”" in printed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.types import Message
@@ -36,7 +37,10 @@ def last(team: Team) -> str:
 
 async def test_plan_owner_due_done(team: Team) -> None:
     await team.h.say(team.bob, team.chat, "/plan")
-    assert "2. <b>Phone line</b>" in last(team) and "no owner or date yet" in last(team)
+    assert "2. <b>Phone line</b>" in last(team)
+    # Said once for the whole plan, not under every item (issue 25).
+    assert last(team).lower().count("no owner or date") == 1
+    assert "No owner or date yet: 2, 3." in last(team)
     await team.h.say(team.alice, team.chat, "/assign 2 @bob")
     assert "Item 2 goes to @bob" in last(team)
     await team.h.say(team.alice, team.chat, "/assign 3 @nobody")
@@ -64,6 +68,7 @@ async def test_plan_owner_due_done(team: Team) -> None:
     assert items[1].owner_id == team.carol.id and items[0].due_date is not None
     await team.h.say(team.bob, team.chat, "/plan")
     assert "✅" in last(team) and "@bob" in last(team)
+    assert "owner or date yet" not in last(team)  # 2 has an owner, 3 an owner too
 
 
 async def test_due_reminders_reach_owner_and_group_once(team: Team) -> None:
@@ -89,14 +94,18 @@ async def test_overdue_items_are_marked(team: Team) -> None:
 
 
 async def test_schedule_on_and_off(team: Team) -> None:
+    """The first re-evaluation comes a week after the round that closed today, even at a time
+    of day still ahead today (issue 25)."""
     await team.h.say(team.alice, team.chat, "/schedule sometimes")
     assert "could not read that schedule" in last(team)
-    await team.h.say(team.alice, team.chat, "/schedule weekly 10:00")
+    await team.h.say(team.alice, team.chat, "/schedule weekly 23:59")
     assert "Next round opens on" in last(team)
     keys = await team.h.ctx.store.jobs.pending_with_prefix(f"scheduled_round:{team.chat.id}:")
     assert len(keys) == 1
     (job,) = [j for j in await team.h.ctx.store.jobs.pending() if j.key == keys[0]]
-    assert utcnow() < job.run_at <= utcnow() + timedelta(days=7)
+    zone = ZoneInfo(team.h.ctx.config.locale.timezone)
+    today = utcnow().astimezone(zone).date()
+    assert job.run_at.astimezone(zone).date() == today + timedelta(days=7)
     await team.h.say(team.alice, team.chat, "/schedule off")
     assert await team.h.ctx.store.jobs.pending_with_prefix("scheduled_round:") == []
 
@@ -176,3 +185,18 @@ async def test_russian_wording_of_the_schedule_and_the_trend(harness: Harness) -
     with harness.ctx.speaking("en"):
         assert "Re-evaluation quarterly at 10:00." in schedule_set(quarterly, when)
         assert history_caption(1) == "📈 Trend across 1 round"
+
+
+async def test_m_is_minutes_and_months_are_mo(team: Team) -> None:
+    """Issue 25: `/due 2 1m` is not a month (m is minutes everywhere); `1mo` is, and the
+    answer says the date was counted in months."""
+    await team.h.say(team.alice, team.chat, "/due 2 1m")
+    assert "In “1m”, m means minutes" in last(team) and "1mo" in last(team)
+    _, items = await follow(team).plan(team.chat.id)
+    assert all(i.due_date is None for i in items)
+    await team.h.say(team.alice, team.chat, "/due 2 1mo")
+    assert "1 month from today." in last(team)
+    await team.h.say(team.alice, team.chat, "/due 2 2w")
+    assert "from today" not in last(team)
+    _, items = await follow(team).plan(team.chat.id)
+    assert items[0].due_date is not None

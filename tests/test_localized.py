@@ -31,3 +31,10 @@ def test_dates_are_written_as_people_write_them(locale: str, expected: str) -> N
 )
 def test_quotes_follow_the_language(locale: str, expected: str) -> None:
     assert localized.quote("Site", locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "locale", "expected"), [(1.0, "en", "1"), (1.5, "ru", "1,5"), (0.25, "nl", "0,25")]
+)
+def test_a_trimmed_number_has_no_trailing_zeros(value: float, locale: str, expected: str) -> None:
+    assert localized.number(value, locale, 2, trim=True) == expected

@@ -93,7 +93,7 @@ async def test_thirty_long_spokes_rank_in_messages_telegram_takes(team: Team) ->
     await thirty_spokes(team)
     await team.h.say(team.bob, team.chat, "/results")
     texts = check_every_message(team)
-    ranking = [t for t in texts if "<pre>" in t and "Touchpoint 29:" in t]
+    ranking = [t for t in texts if "Ranking" in t and "Touchpoint 29:" in t]
     assert len(ranking) == 2  # at closing, and on /results
     assert sum(len(t) for t in texts) > TELEGRAM_TEXT_LIMIT  # it did have to be split
 
@@ -117,6 +117,6 @@ async def test_history_of_twenty_rounds_comes_in_messages_telegram_takes(team: T
     history = [r.text for r in team.h.session.sent(team.chat.id)[before:]]
     assert "Trend across 20 rounds" in history[0]
     table = "".join(history[1:])
-    assert len(history) >= 3 and "R20" in table and "Roundness" in table
+    assert len(history) >= 3 and "#20" in table and "Roundness" in table
     assert all(t.startswith("<pre>") and t.endswith("</pre>") for t in history[1:])
     assert texts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,7 +12,9 @@ from bot.core.schedule import (
     Every,
     ScheduleError,
     ScheduleSpec,
+    due_months,
     next_fire,
+    one_period_after,
     parse_due,
     parse_schedule,
 )
@@ -90,6 +93,31 @@ def test_a_long_outage_gives_one_next_fire_in_the_future() -> None:
     assert now < fire <= datetime(2027, 6, 8, 12, 0, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("every 1d 10:00", date(2026, 12, 3)),
+        ("every 14d 10:00", date(2026, 12, 16)),
+        ("weekly 10:00", date(2026, 12, 9)),
+        ("monthly 10:00", date(2027, 1, 2)),
+        ("quarterly 10:00", date(2027, 3, 2)),
+    ],
+)
+def test_the_first_fire_comes_one_period_after_the_last_round(text: str, first: date) -> None:
+    """Issue 25: round 1 closed at 05:00; `/schedule monthly 10:00` must not open the next
+    round five hours later, nor on any day inside the period."""
+    spec = parse_schedule(text)
+    assert spec is not None
+    closed = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 05:00 in Amsterdam
+    last = date(2026, 12, 2)
+    fire = next_fire(spec, last, "Europe/Amsterdam", closed, one_period_after(spec, last))
+    assert fire.astimezone(ZoneInfo("Europe/Amsterdam")).date() == first
+    assert fire.astimezone(ZoneInfo("Europe/Amsterdam")).time() == time(10, 0)
+    # Set later (the bot was down, or the team waited): the next fire after now.
+    later = datetime(2027, 5, 20, 12, 0, tzinfo=UTC)
+    assert later < next_fire(spec, last, "Europe/Amsterdam", later, one_period_after(spec, last))
+
+
 TODAY = date(2026, 11, 23)
 
 
@@ -103,13 +131,22 @@ TODAY = date(2026, 11, 23)
         ("15.01", date(2027, 1, 15)),
         ("10d", date(2026, 12, 3)),
         ("2w", date(2026, 12, 7)),
-        ("1m", date(2026, 12, 23)),
+        ("1mo", date(2026, 12, 23)),
+        ("2 months", date(2027, 1, 23)),
+        ("1 мес.", date(2026, 12, 23)),
+        ("3 месяца", date(2027, 2, 23)),
+        ("1 maand", date(2026, 12, 23)),
+        ("2mnd", date(2027, 1, 23)),
         ("2н", date(2026, 12, 7)),
+        ("3 недели", date(2026, 12, 14)),
+        ("5 dagen", date(2026, 11, 28)),
         ("0d", TODAY),
     ],
 )
 def test_due_dates(text: str, due: date) -> None:
     assert parse_due(text, TODAY) == due
+    months = {"1mo": 1, "2 months": 2, "1 мес.": 1, "3 месяца": 3, "1 maand": 1, "2mnd": 2}
+    assert due_months(text) == months.get(text)
 
 
 @pytest.mark.parametrize(
@@ -119,6 +156,11 @@ def test_due_dates(text: str, due: date) -> None:
         ("01.01.2020", "past"),
         ("31.02.2027", "unknown"),
         ("soon", "unknown"),
+        ("2h", "unknown"),
+        # m is minutes, as in /brainstorm 20m: not a month (issue 25).
+        ("1m", "minutes"),
+        ("30 мин", "minutes"),
+        ("10 minuten", "minutes"),
     ],
 )
 def test_bad_due_dates(text: str, code: str) -> None:

@@ -189,3 +189,21 @@ async def test_a_language_change_reaches_a_running_rounds_reminders(team: Team) 
     assert "Ещё не закончили" in last(team)
     # Bob's private nudge follows Bob's own language, as every private message does.
     assert "not finished yet" in team.h.session.sent(team.bob.id)[-1].text
+
+
+def test_weights_read_with_the_chats_decimal_mark() -> None:
+    """Issue 25: ×1,5 in a Russian or Dutch menu, ×1.5 in English; the button's data keeps
+    the dot it is parsed back with."""
+    from dataclasses import replace
+
+    from bot.i18n import make_i18n
+    from bot.views.settings import choices_markup, menu_text
+
+    prefs = replace(DEFAULTS, weights={**dict.fromkeys(CRITERIA, 1.0), Criterion.SPEED: 1.5})
+    i18n = make_i18n("en")
+    for locale, shown in (("en", "×1.5"), ("ru", "×1,5"), ("nl", "×1,5")):
+        with i18n.context(), i18n.use_locale(locale):
+            assert shown in menu_text(replace(prefs, locale=locale), "Team")
+            buttons = [b for row in choices_markup("weight", prefs).inline_keyboard for b in row]
+        speed = next(b for b in buttons if shown in b.text)
+        assert speed.callback_data is not None and speed.callback_data.endswith(" 2")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_timedelta
 
 # The board shows its end time always and a countdown only from the first of these marks,
 # and is edited for the clock only when it passes one.
@@ -33,12 +33,12 @@ def format_left(left: timedelta, locale: str) -> str:
     )
 
 
-def format_local(moment: datetime, zone: str, now: datetime | None = None) -> str:
-    """ "14:30 UTC" today, "24.11 14:30 UTC" on another day."""
+def format_local(moment: datetime, zone: str, locale: str, now: datetime | None = None) -> str:
+    """ "14:30 CET" today, "24 Nov 14:30 CET" (24 нояб. / 24 nov) on another day."""
     tz = ZoneInfo(zone)
     local = moment.astimezone(tz)
     today = (now or datetime.now(tz)).astimezone(tz).date()
     label = local.tzname() or zone
     if local.date() == today:
         return f"{local:%H:%M} {label}"
-    return f"{local:%d.%m %H:%M} {label}"
+    return f"{format_date(local, 'd MMM', locale=locale)} {local:%H:%M} {label}"

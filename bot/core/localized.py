@@ -11,9 +11,9 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 
-def number(value: float, locale: str, digits: int = 1) -> str:
-    """6.3 in English, 6,3 in Russian and Dutch."""
-    pattern = "0." + "0" * digits if digits > 0 else "0"
+def number(value: float, locale: str, digits: int = 1, *, trim: bool = False) -> str:
+    """6.3 in English, 6,3 in Russian and Dutch; with `trim`, no trailing zeros (1, 1,5)."""
+    pattern = "0." + ("#" if trim else "0") * digits if digits > 0 else "0"
     return format_decimal(value, format=pattern, locale=locale)
 
 

@@ -79,8 +79,21 @@ def occurrence(spec: ScheduleSpec, start: date, k: int) -> date:
     return _add_months(start, k * (1 if spec.every is Every.MONTHLY else 3))
 
 
-def next_fire(spec: ScheduleSpec, start: date, zone: str, after: datetime) -> datetime:
-    """The first fire strictly after `after`: local wall time `spec.at` in `zone`, in UTC.
+def one_period_after(spec: ScheduleSpec, day: date) -> date:
+    """The day one period of the schedule after `day`: the earliest a re-evaluation may come
+    after a round held on `day`."""
+    return occurrence(spec, day, 1)
+
+
+def next_fire(
+    spec: ScheduleSpec,
+    start: date,
+    zone: str,
+    after: datetime,
+    not_before: date | None = None,
+) -> datetime:
+    """The first fire strictly after `after` and on no day before `not_before`: local wall
+    time `spec.at` in `zone`, in UTC.
 
     Counted from the `start` date, so a monthly schedule keeps its day of the month and a
     10:00 schedule stays at 10:00 local time on both sides of a DST change.
@@ -88,33 +101,69 @@ def next_fire(spec: ScheduleSpec, start: date, zone: str, after: datetime) -> da
     tz = ZoneInfo(zone)
     k = 0
     # Jump close to `after` first so long-running schedules do not loop from the start.
+    local = after.astimezone(tz).date()
+    if not_before is not None:
+        local = max(local, not_before)
     if spec.every in (Every.DAYS, Every.WEEKLY):
         period = spec.days if spec.every is Every.DAYS else 7
-        k = max(0, ((after.astimezone(tz).date() - start).days // period) - 1)
+        k = max(0, ((local - start).days // period) - 1)
     else:
         months = 1 if spec.every is Every.MONTHLY else 3
-        local = after.astimezone(tz).date()
         k = max(0, ((local.year - start.year) * 12 + local.month - start.month) // months - 1)
     while True:
-        moment = datetime.combine(occurrence(spec, start, k), spec.at, tzinfo=tz)
-        if moment.astimezone(UTC) > after:
+        day = occurrence(spec, start, k)
+        moment = datetime.combine(day, spec.at, tzinfo=tz)
+        if moment.astimezone(UTC) > after and (not_before is None or day >= not_before):
             return moment.astimezone(UTC)
         k += 1
 
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?$")
-_RELATIVE = re.compile(r"^(\d{1,3})\s*(d|days?|д|дн|w|weeks?|н|нед|m|months?|мес)$")
+_RELATIVE = re.compile(r"^(\d{1,3})\s*([^\W\d_]+)\.?$")
+# The units a relative due date may be given in, in English, Russian and Dutch. `m` is
+# minutes here as everywhere else (/brainstorm 20m): months are `mo`, `month`, `мес`, `mnd`.
+_DUE_UNITS = {
+    "days": {"d", "day", "days", "д", "дн", "день", "дня", "дней", "dag", "dagen"},
+    "weeks": {
+        "w", "wk", "week", "weeks", "н", "нед", "неделя", "недели", "неделю", "недель",
+        "weken",
+    },
+    "months": {
+        "mo", "mon", "month", "months", "мес", "месяц", "месяца", "месяцев", "mnd", "maand",
+        "maanden",
+    },
+    "minutes": {
+        "m", "min", "mins", "minute", "minutes", "мин", "минута", "минуты", "минут", "minuut",
+        "minuten",
+    },
+}  # fmt: skip
+
+
+def _relative(text: str) -> tuple[int, str] | None:
+    """ "2w" -> (2, "weeks"); None when the text is no count with a known unit."""
+    match = _RELATIVE.match(text.strip().lower())
+    if match is None:
+        return None
+    unit = next((name for name, words in _DUE_UNITS.items() if match.group(2) in words), None)
+    return None if unit is None else (int(match.group(1)), unit)
+
+
+def due_months(text: str) -> int | None:
+    """How many months a relative due date asks for ("2mo" -> 2); None for any other form,
+    so the answer can say the date was read as months."""
+    relative = _relative(text)
+    return relative[0] if relative and relative[1] == "months" else None
 
 
 class DueError(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
-        self.code = code  # "unknown" or "past"
+        self.code = code  # "unknown", "past", or "minutes" (`1m`: m is minutes, not months)
 
 
 def parse_due(text: str, today: date) -> date:
-    """A due date: 2026-12-01, 01.12.2026, 01.12 (the next such day), 10d, 2w, 1m."""
+    """A due date: 2026-12-01, 01.12.2026, 01.12 (the next such day), 10d, 2w, 1mo."""
     raw = text.strip().lower()
     try:
         if match := _ISO.match(raw):
@@ -128,11 +177,13 @@ def parse_due(text: str, today: date) -> date:
             else:
                 full = int(year) + (2000 if len(year) == 2 else 0)
                 due = date(full, int(month), int(day))
-        elif match := _RELATIVE.match(raw):
-            count, unit = int(match.group(1)), match.group(2)
-            if unit[0] in "dд":
+        elif relative := _relative(raw):
+            count, unit = relative
+            if unit == "minutes":
+                raise DueError("minutes")
+            if unit == "days":
                 due = today + timedelta(days=count)
-            elif unit[0] in "wн":
+            elif unit == "weeks":
                 due = today + timedelta(weeks=count)
             else:
                 due = _add_months(today, count)

@@ -59,8 +59,9 @@ from bot.app import build
 from bot.config import Config
 from bot.context import AppContext
 from bot.i18n import make_i18n
-from bot.scheduler import JobScheduler
+from bot.scheduler import JobScheduler, job_key
 from storage import Storage
+from storage.db import utcnow
 
 BOT_USER = User(id=42, is_bot=True, first_name="Touchwheel", username="touchwheel_bot")
 _ids = itertools.count(1000)
@@ -377,6 +378,15 @@ class Harness:
 
     async def click(self, user: User, msg: Message, data: str) -> None:
         await self.feed(callback_update(user, msg, data))
+
+    async def run_due_jobs(self) -> None:
+        """Run the stored jobs whose time has come by the process's clock, oldest first, as
+        the timer would have (the demo moves the clock on between rounds)."""
+        for job in await self.ctx.store.jobs.pending():
+            if job.run_at <= utcnow():
+                suffix = job.key.removeprefix(job_key(job.kind, job.ref_id)).removeprefix(":")
+                self.ctx.scheduler.run_stored(job.kind, job.ref_id, suffix)
+                await self.settle()
 
 
 async def make_harness(config: Config, db_path: str) -> Harness:

@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
@@ -21,12 +21,22 @@ from aiogram.types import BufferedInputFile, Chat, Message, User
 from bot.config import SUPPORTED_LOCALES, Config
 from bot.core.text import plain
 from bot.demo.inprocess import Harness, group_chat, make_harness, make_user, private_chat
-from bot.demo.script import ROUND_1, ROUND_2, SCRIPTS, Script
-from bot.domain import CRITERIA
+from bot.demo.script import (
+    ROUND_1,
+    ROUND_2,
+    SCRIPTS,
+    SPLIT_CRITERION,
+    SPLIT_SPOKE,
+    SPLIT_VALUES,
+    Script,
+)
+from bot.domain import CRITERIA, JobKind
 from bot.views.callbacks import RateAction, RateOp
+from storage.db import clock_ahead, utcnow
 from storage.models import Round, Workshop
 
 LANGUAGES = ("en", "ru", "nl")
+SPLIT = (SPLIT_SPOKE, SPLIT_CRITERION, SPLIT_VALUES)
 
 
 def scatter(person: int, item: int, criterion: int) -> int:
@@ -111,9 +121,19 @@ class Demo:
         await self.say(self.lead, f"/merge {keep} {gone}")
         return ws
 
-    async def rate(self, ws: Workshop, scores: Sequence[tuple[int, int, int]], n: int) -> Round:
+    async def open_round(self, ws: Workshop) -> Round:
         await self.say(self.lead, "/rate 1d")
-        rnd = (await self.h.ctx.store.rounds.for_workshop(ws.id))[-1]
+        return (await self.h.ctx.store.rounds.for_workshop(ws.id))[-1]
+
+    async def rate(
+        self,
+        rnd: Round,
+        scores: Sequence[tuple[int, int, int]],
+        n: int,
+        split: tuple[int, int, Sequence[int]] | None = None,
+    ) -> Round:
+        """Everyone rates `rnd` around `scores`; `split`: (spoke, criterion, each person's
+        answer) for the spoke the team does not agree on."""
         items = await self.h.ctx.store.rounds.items(rnd.id)
         if len(items) != len(scores):
             raise RuntimeError(
@@ -122,6 +142,7 @@ class Demo:
         # The script scores the touchpoints in list order; the wizard asks in round order.
         by_number = sorted(items, key=lambda i: i.number)
         row = {i.touchpoint_id: scores[by_number.index(i)] for i in items}
+        apart = by_number[split[0]].touchpoint_id if split else None
         for person, user in enumerate(self.team):
             taps = len(items) * len(CRITERIA)
             self.say_line("\n🔒 " + self.script.rates.format(name=user.first_name, taps=taps))
@@ -137,6 +158,8 @@ class Demo:
                 for criterion in range(len(CRITERIA)):
                     base = row[spoke.touchpoint_id][criterion]
                     value = max(0, min(10, base + scatter(person, item, criterion)))
+                    if split and spoke.touchpoint_id == apart and criterion == split[1]:
+                        value = split[2][person]
                     data = RateAction(op=RateOp.VALUE, r=rnd.id, s=item * 3 + criterion, v=value)
                     await self.h.click(user, wizard, data.pack())
             await self.settle([f"wheel-round-{n}.png"])
@@ -154,7 +177,7 @@ class Demo:
         await self.say(self.lead, f"/due {weakest.number} 2w")
         await self.say(self.lead, f"/action {own} {action}")
         await self.say(self.lead, f"/assign {own} @{self.team[2].username}")
-        await self.say(self.lead, f"/due {own} 1m")
+        await self.say(self.lead, f"/due {own} {self.script.month}")
         phone = next(tp.number for tp in live if tp.text == self.script.merge[0])
         await self.say(self.lead, f"/assign {phone} @{self.team[3].username}")
         await self.say(self.lead, "/schedule monthly 10:00")
@@ -168,14 +191,30 @@ class Demo:
             await self.say(self.lead, f"/done {number}")
 
     async def play(self) -> None:
-        ws = await self.brainstorm()
-        await self.rate(ws, ROUND_1, 1)
-        await self.follow_up(ws)
-        await self.get_done(ws)
-        self.say_line("\n⏩ " + self.script.later)
-        await self.rate(ws, ROUND_2, 2)
-        await self.say(self.lead, "/history", pictures=["history.png"])
-        await self.say(self.lead, "/export")
+        with clock_ahead() as move_to:
+            ws = await self.brainstorm()
+            await self.rate(await self.open_round(ws), ROUND_1, 1, SPLIT)
+            await self.follow_up(ws)
+            self.say_line("\n⏩ " + self.script.fortnight)
+            move_to(utcnow() + timedelta(days=14))
+            await self.get_done(ws)
+            self.say_line("\n⏩ " + self.script.later)
+            # The clock moves on to the schedule's fire; what fell due by then runs, in order
+            # (the day's due reminder, then the round), as the timer would have run it.
+            (fire,) = [
+                job
+                for job in await self.h.ctx.store.jobs.pending()
+                if job.kind is JobKind.SCHEDULED_ROUND
+            ]
+            move_to(fire.run_at)
+            await self.h.run_due_jobs()
+            await self.settle()
+            rounds = await self.h.ctx.store.rounds.for_workshop(ws.id)
+            if len(rounds) != 2:
+                raise RuntimeError("the schedule did not open round 2")
+            await self.rate(rounds[-1], ROUND_2, 2)
+            await self.say(self.lead, "/history", pictures=["history.png"])
+            await self.say(self.lead, "/export")
 
 
 def demo_config(lang: str) -> Config:

@@ -1,5 +1,6 @@
 """The demo's case: a dental clinic's team of five maps its touchpoints and re-rates a month
-later. Plain data, one script per language; the runner plays it through the real bot."""
+later, when the schedule opens round 2. Plain data, one script per language; the runner
+plays it through the real bot."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ class Script:
     merge: tuple[str, str]  # after the bell, /merge folds the second idea into the first
     own_action: tuple[str, str]  # after round 1: /action for this touchpoint, in our words
     stalled: str  # done before round 2, yet its spoke hardly moves (the phone line's works)
+    month: str  # "/due N 1mo" in the team's words
     rates: str  # the transcript's own lines, in the team's language
+    fortnight: str
     later: str
 
 
@@ -31,6 +34,9 @@ ROUND_1 = (
     (6, 5, 6),  # invoice and payment
     (3, 3, 2),  # follow-up call after treatment
 )
+# One spoke the team does not agree on in round 1: the treatment plan's simplicity, given by
+# each person in turn (the ranking flags it ⚠: talk it through).
+SPLIT_SPOKE, SPLIT_CRITERION, SPLIT_VALUES = 4, 0, (1, 7, 2, 8, 2)
 ROUND_2 = (
     (8, 8, 7),  # the website holds
     (7, 6, 6),  # the phone line: a call-back promise and a shorter menu
@@ -60,8 +66,10 @@ SCRIPTS = {
             "Call every patient the day after a treatment; script of five questions",
         ),
         stalled="Reception desk and waiting room",
+        month="1mo",
         rates="{name} rates in a private chat with the bot ({taps} taps)",
-        later="A month later the team rates again.",
+        fortnight="Two weeks later two actions are done.",
+        later="A month after round 1 the scheduled round opens by itself.",
     ),
     "ru": Script(
         chat_title="Стоматология «Улыбка» · команда",
@@ -81,8 +89,10 @@ SCRIPTS = {
             "Звонить каждому пациенту на следующий день после лечения: пять вопросов",
         ),
         stalled="Регистратура и зал ожидания",
+        month="1 мес",
         rates="{name} оценивает в личном чате с ботом (нажатий: {taps})",
-        later="Через месяц команда оценивает снова.",
+        fortnight="Через две недели два действия выполнены.",
+        later="Через месяц после первого раунда запланированный раунд открывается сам.",
     ),
     "nl": Script(
         chat_title="Tandartspraktijk De Glimlach · team",
@@ -102,7 +112,9 @@ SCRIPTS = {
             "Elke patiënt de dag na de behandeling bellen, met vijf vaste vragen",
         ),
         stalled="Receptie en wachtkamer",
+        month="1 mnd",
         rates="{name} beoordeelt in een privéchat met de bot ({taps} tikken)",
-        later="Een maand later beoordeelt het team opnieuw.",
+        fortnight="Twee weken later zijn twee acties klaar.",
+        later="Een maand na ronde 1 opent de geplande ronde vanzelf.",
     ),
 }

@@ -9,7 +9,6 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.core.clock import format_local
 from bot.domain import CUSTOMER, Phase
 from bot.services.rating import RatingService
 from bot.services.settings import ChatSettings
@@ -17,6 +16,8 @@ from bot.services.steering import Steering
 from bot.services.telegram import send_private
 from bot.services.throttle import Slowed, Throttle
 from bot.views import customers as views
+from bot.views.common import local_time
+from storage.db import utcnow
 from storage.models import Workshop
 
 CUSTOMER_PREFIX = "c_"
@@ -98,7 +99,7 @@ class CustomerService:
                 return None
         deadline = None
         if ws.phase is Phase.BRAINSTORM and ws.deadline is not None:
-            deadline = format_local(ws.deadline, await self.settings.zone(ws.chat_id))
+            deadline = local_time(ws.deadline, await self.settings.zone(ws.chat_id), utcnow())
         return views.welcome(ws, await self._chat_title(ws), deadline)
 
     async def is_customer(self, ws: Workshop, user_id: int) -> bool:

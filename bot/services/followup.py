@@ -11,11 +11,12 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
+from bot.core import localized
 from bot.core.effect import done_marks
 from bot.core.ideas import normalise
 from bot.core.plan import action_for
 from bot.core.playbook import load_playbook
-from bot.core.schedule import ScheduleSpec, next_fire, parse_schedule
+from bot.core.schedule import ScheduleSpec, next_fire, one_period_after, parse_schedule
 from bot.core.text import chunk_lines
 from bot.domain import Choice, JobKind, Phase, RoundStatus
 from bot.services.rating import RatingService
@@ -26,6 +27,7 @@ from bot.services.steering import Steering
 from bot.services.telegram import send_private
 from bot.views import followup as views
 from bot.views.common import NO_PLAN
+from bot.views.plan import shown
 from storage.db import utcnow
 from storage.models import PlanItem, Schedule, User, Workshop
 
@@ -215,9 +217,10 @@ class FollowUpService:
             await store.schedules.delete(chat_id)
             await self.arm_schedule(chat_id)
             return None
-        today = await self.today(chat_id)
+        # Counted from the last round: the first re-evaluation comes one period after it.
+        start = await self.last_round_day(chat_id) or await self.today(chat_id)
         await store.schedules.put(
-            chat_id, spec.text(), spec.at.strftime("%H:%M"), today.isoformat()
+            chat_id, spec.text(), spec.at.strftime("%H:%M"), start.isoformat()
         )
         when = await self.arm_schedule(chat_id)
         assert when is not None
@@ -234,12 +237,23 @@ class FollowUpService:
         if saved is None or spec is None or saved.start_date is None:
             return None
         zone = await self.settings.zone(chat_id)
-        when = next_fire(spec, date.fromisoformat(saved.start_date), zone, utcnow())
+        last = await self.last_round_day(chat_id)
+        not_before = one_period_after(spec, last) if last else None
+        when = next_fire(spec, date.fromisoformat(saved.start_date), zone, utcnow(), not_before)
         # One key per fire: a fire that ran is never confused with the next one.
         await scheduler.schedule(
             JobKind.SCHEDULED_ROUND, chat_id, when, str(int(when.timestamp()))
         )
         return when
+
+    async def last_round_day(self, chat_id: int) -> date | None:
+        """The chat's day on which its latest round closed (or opened, while it is open)."""
+        ws = await self.workshop(chat_id)
+        rounds = await self.ctx.store.rounds.for_workshop(ws.id) if ws else []
+        if not rounds:
+            return None
+        moment = rounds[-1].closed_at or rounds[-1].opened_at
+        return moment.astimezone(ZoneInfo(await self.settings.zone(chat_id))).date()
 
     async def scheduled_round(self, chat_id: int) -> None:
         """Job: open a new round on the current touchpoints and list the open plan items.
@@ -258,7 +272,8 @@ class FollowUpService:
         if opened is None or ws is None:
             return
         plan_ws, items = await self.plan(chat_id)
-        open_items = [i for i in items if i.done_at is None]
+        # What the team took on: the short plan (not every strong spoke's item), still open.
+        open_items = [i for i in shown(items, every=False) if i.done_at is None]
         if not open_items or plan_ws is None:
             return
         texts = await self.texts(plan_ws.id)
@@ -290,7 +305,9 @@ class FollowUpService:
         computed = [await self.results.compute(r) for r in rounds]
         zone = ZoneInfo(await self.settings.zone(chat_id))
         labels = [
-            f"{r.number} · {(r.closed_at or r.deadline).astimezone(zone):%d.%m}" for r in rounds
+            f"{r.number} · "
+            + localized.day((r.closed_at or r.deadline).astimezone(zone), ws.locale, year=False)
+            for r in rounds
         ]
         series = views.history_series(computed)
         roundness = [res.score.roundness for res in computed]

@@ -10,7 +10,6 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.core.clock import format_local
 from bot.core.progress import RoundProgress
 from bot.domain import JobKind, RoundStatus, Stage
 from bot.scheduler import Timer, job_key
@@ -22,7 +21,7 @@ from bot.services.updater import MessageUpdater
 from bot.services.wizard import Tap, WizardService
 from bot.views import rating as views
 from bot.views.callbacks import RateAction, RoundOp
-from bot.views.common import EARLIER_STEP, NOT_ALLOWED, mention
+from bot.views.common import EARLIER_STEP, NOT_ALLOWED, local_time, mention
 from storage.db import utcnow
 from storage.models import Round, User, Workshop
 
@@ -163,7 +162,10 @@ class RatingService:
         name = facilitator.full_name if facilitator else str(ws.facilitator_id)
         with self.ctx.speaking(ws.locale):
             return views.close_offer(
-                rnd, progress, format_local(rnd.deadline, zone), mention(ws.facilitator_id, name)
+                rnd,
+                progress,
+                local_time(rnd.deadline, zone, utcnow()),
+                mention(ws.facilitator_id, name),
             )
 
     async def render(self, round_id: int) -> None:

@@ -9,7 +9,6 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.core.clock import format_local
 from bot.core.wizard import (
     answered_steps,
     is_complete,
@@ -24,8 +23,9 @@ from bot.services.steering import Steering
 from bot.services.telegram import edit_text, send_private
 from bot.views import rating as views
 from bot.views.callbacks import RateAction, RateOp
-from bot.views.common import LINK_INVALID, message_link
+from bot.views.common import LINK_INVALID, local_time, message_link
 from bot.views.customers import SURVEY_OFF
+from storage.db import utcnow
 from storage.models import Answers, RaterState, Round, RoundItem, Workshop
 
 RATE_PREFIX = "r_"
@@ -116,7 +116,7 @@ class WizardService:
             if user.blocked_bot:
                 continue
             with self.ctx.speaking(self.ctx.locale_for(user.language_code)):
-                line = views.customer_invite(format_local(rnd.deadline, zone))
+                line = views.customer_invite(local_time(rnd.deadline, zone, utcnow()))
                 if await send_private(self.ctx.bot, user.id, line) is None:
                     await self.ctx.store.users.mark_blocked(user.id)
                     continue

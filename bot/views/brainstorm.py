@@ -11,11 +11,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.core.clock import MARK_SPREAD, countdown_mark, format_left, format_local
+from bot.core.clock import MARK_SPREAD, countdown_mark, format_left
 from bot.core.text import shorten
 from bot.domain import Phase, Stage
 from bot.views.callbacks import BoardAction, BoardOp
-from bot.views.common import stage_label
+from bot.views.common import local_time, stage_label
 from storage.models import Touchpoint, Workshop
 
 BOARD_NEWEST = 15
@@ -67,7 +67,7 @@ def board_text(
     )
     lines = [title]
     if ws.phase is Phase.BRAINSTORM and ws.deadline is not None:
-        end = format_local(ws.deadline, zone, now)
+        end = local_time(ws.deadline, zone, now)
         left = ws.deadline - now
         if countdown_mark(left, MARK_SPREAD):
             lines.append(

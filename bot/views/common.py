@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from html import escape
 
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.core import localized
+from bot.core import clock, localized
 from bot.domain import Criterion, Stage
 from bot.i18n import N_
 from storage.models import User
@@ -56,9 +56,29 @@ def num(value: float, digits: int = 1) -> str:
     return localized.number(value, current_locale(), digits)
 
 
+def signed(value: float, digits: int = 1) -> str:
+    """A change with its sign in the current language: +1.2 / −0,4."""
+    return localized.signed(value, current_locale(), digits)
+
+
+def day(value: date | datetime, year: bool = True) -> str:
+    """A day as people here write it: 16 Dec 2026 / 16 дек. 2026 / 16 dec 2026."""
+    return localized.day(value, current_locale(), year)
+
+
+def local_time(moment: datetime, zone: str, now: datetime | None = None) -> str:
+    """An end time in the chat's zone and language: "14:30 CET", "3 Dec 14:30 CET"."""
+    return clock.format_local(moment, zone, current_locale(), now)
+
+
 def show_date(iso: str) -> str:
-    """A stored ISO date as people here write it: 01.12.2026."""
-    return date.fromisoformat(iso).strftime("%d.%m.%Y")
+    """A stored ISO date as people here write it: 16 Dec 2026."""
+    return day(date.fromisoformat(iso))
+
+
+def quoted(text: str) -> str:
+    """«…» in Russian, “…” in English and Dutch."""
+    return localized.quote(text, current_locale())
 
 
 # --- refusals, each written once ------------------------------------------------------------

@@ -12,15 +12,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.core.effect import Effect, Outcome, Status
-from bot.views.common import show_date, user_label
+from bot.views import common
+from bot.views.common import num, show_date, user_label
 from storage.models import User
 
 
 def signed(value: float) -> str:
-    """+1.8, −0.4, ±0.0: a change with its sign (a true minus)."""
+    """+1.8, −0,4, ±0.0: a change with its sign (a true minus), in the chat's language."""
     if abs(value) < 0.05:
-        return "±0.0"
-    return f"{value:+.1f}".replace("-", "−")
+        return "±" + num(0.0)
+    return common.signed(value)
 
 
 def moved(value: float | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
@@ -13,7 +13,7 @@ from bot.core.charts import HistorySpec, Series
 from bot.core.schedule import Every, ScheduleSpec
 from bot.core.text import TELEGRAM_TEXT_LIMIT, chunk_lines, shorten
 from bot.i18n import N_
-from bot.views.common import user_label
+from bot.views.common import day, num, quoted, user_label
 from bot.views.results import Results
 from storage.models import PlanItem, Round, User
 
@@ -54,6 +54,32 @@ def due_today_private(touchpoint: str, action: str) -> str:
     )
 
 
+DUE_USAGE = N_("Usage: /due N date, e.g. /due 2 15.12, /due 2 2w or /due 2 1mo.")
+
+
+def due_set(number: int, due: date, months: int | None = None) -> str:
+    """ "📅 Item 8 is due on 2 Jan 2027", saying so when the date was counted in months."""
+    if months is None:
+        return _("📅 Item {n} is due on {date}.").format(n=number, date=day(due))
+    return ngettext(
+        "📅 Item {n} is due on {date}, {months} month from today.",
+        "📅 Item {n} is due on {date}, {months} months from today.",
+        months,
+    ).format(n=number, date=day(due), months=months)
+
+
+def due_problem(code: str, text: str) -> str:
+    """Why /due refused a date (`DueError.code`)."""
+    if code == "past":
+        return _("That date is in the past. Pick today or a later day.")
+    if code == "minutes":
+        return _(
+            "In {text}, m means minutes, as in /brainstorm 20m. For a due date in months "
+            "write mo: 1mo, 2mo."
+        ).format(text=escape(quoted(text.strip())))
+    return _("I could not read that date. Try 15.12, 2026-12-15, 10d, 2w or 1mo.")
+
+
 def reevaluation_lines(open_items: Sequence[PlanItem], texts: Mapping[int, str]) -> list[str]:
     """Posted under a scheduled round: what the plan still has open."""
     lines = [_("🔁 Scheduled re-evaluation. Open plan items:")]
@@ -81,7 +107,7 @@ def schedule_name(spec: ScheduleSpec) -> str:
 def schedule_set(spec: ScheduleSpec, when: datetime) -> str:
     """`when` already in the chat's zone."""
     return _("🔁 Re-evaluation {spec}. Next round opens on {when}.").format(
-        spec=schedule_name(spec), when=when.strftime("%d.%m.%Y %H:%M %Z")
+        spec=schedule_name(spec), when=f"{day(when)}, {when:%H:%M %Z}"
     )
 
 
@@ -149,10 +175,12 @@ def history_caption(rounds: int) -> str:
 def history_table(rounds: Sequence[Round], series: Trend, roundness: Sequence[float]) -> str:
     """The same numbers as the chart, as a monospace table."""
     roundness_label = _("Roundness")
-    header = f"{'':<18}" + "".join(f"{'R' + str(r.number):>6}" for r in rounds)
+    # "#1", "№1": a round's column; not R, which is response speed in the ranking's key.
+    column = _("#{n}")
+    header = f"{'':<18}" + "".join(f"{column.format(n=r.number):>6}" for r in rounds)
     rows = [header]
     for name, values in series.values():
-        cells = "".join("     —" if v is None else f"{v:>6.1f}" for v in values)
+        cells = "".join("     —" if v is None else f"{num(v):>6}" for v in values)
         rows.append(f"{shorten(name, 17):<18}{cells}")
     rows.append(f"{roundness_label:<18}" + "".join(f"{value:>6.0f}" for value in roundness))
     return "<pre>" + escape("\n".join(rows)) + "</pre>"

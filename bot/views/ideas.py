@@ -10,6 +10,7 @@ from aiogram.utils.i18n import ngettext
 from bot.core.ideas import MAX_LENGTH, MAX_TOUCHPOINTS, MIN_LENGTH, ParsedLine
 from bot.core.text import shorten
 from bot.i18n import N_
+from bot.views.common import quoted
 from storage.models import AddOutcome, Workshop
 
 # Refused lines explained one by one, at most; the rest are counted. Keeps any answer far
@@ -42,20 +43,20 @@ def capture_notes(
     for line in problems[:LINE_NOTES]:
         if line.problem == "too_long":
             notes.append(
-                _("“{line}” is too long: {max} characters at most per touchpoint.").format(
-                    line=escape(shorten(line.text, 40)), max=MAX_LENGTH
+                _("{line} is too long: {max} characters at most per touchpoint.").format(
+                    line=escape(quoted(shorten(line.text, 40))), max=MAX_LENGTH
                 )
             )
         elif line.problem == "no_words":
             notes.append(
-                _("“{line}” has no words: name the place where customers meet you.").format(
-                    line=escape(shorten(line.text, 40))
+                _("{line} has no words: name the place where customers meet you.").format(
+                    line=escape(quoted(shorten(line.text, 40)))
                 )
             )
         else:
             notes.append(
-                _("“{line}” is too short: at least {min} characters.").format(
-                    line=escape(line.text), min=MIN_LENGTH
+                _("{line} is too short: at least {min} characters.").format(
+                    line=escape(quoted(line.text)), min=MIN_LENGTH
                 )
             )
     if len(problems) > LINE_NOTES:

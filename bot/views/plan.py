@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.core.playbook import Playbook
 from bot.i18n import N_
 from bot.views.callbacks import PlanAction, PlanOp
-from bot.views.common import criterion_name
+from bot.views.common import criterion_name, num
 from bot.views.effect import local_date
 from bot.views.results import owner_due_text
 from storage.models import PlanItem, User
@@ -29,15 +29,13 @@ def shown(items: Sequence[PlanItem], every: bool) -> list[PlanItem]:
 
 
 def history_text(item: PlanItem, zone: str, current: int | None) -> str:
-    """ "✅ 28.11.2026 · 🔁 since round 1": when the item was done and the round it was made
-    in (carried over from an earlier round, or this one)."""
+    """ "✅ 28 Nov 2026 · 🔁 since round 1": when the item was done, and the round it was made
+    in when that is an earlier one (carried over); nothing for an item made in this round."""
     parts = []
     if item.done_at is not None:
         parts.append("✅ " + local_date(item.done_at, zone))
     if item.made_round is not None and current is not None and item.made_round < current:
         parts.append(_("🔁 since round {n}").format(n=item.made_round))
-    elif item.made_round is not None:
-        parts.append(_("made in round {n}").format(n=item.made_round))
     return " · ".join(parts)
 
 
@@ -52,9 +50,11 @@ def plan_lines(
     zone: str = "UTC",
     current: int | None = None,
 ) -> list[str]:
-    """Weakest first: the score, the weakest criterion, the action, owner, date, status,
-    when it was done and the round it was made in (`current`: this plan's round); an item
-    whose channel is unclear (`unsure`: item ids) says so and gets general advice."""
+    """Weakest first: the score, the weakest criterion, the action, then owner, date,
+    status, when it was done and the round it was made in (`current`: this plan's round)
+    when the item has any of these; the items with no owner nor date are named once, at the
+    end. An item whose channel is unclear (`unsure`: item ids) says so and gets general
+    advice."""
     listed = shown(items, every)
     head = _("🛠 <b>Action plan</b>: every spoke") if every else _("🛠 <b>Action plan</b>")
     lines = [head]
@@ -63,26 +63,26 @@ def plan_lines(
         if item.score is None:
             lines.append(f"{item.number}. <b>{text}</b>")
         else:
-            weakest = "—" if item.weakest_score is None else f"{item.weakest_score:.1f}"
+            weakest = "—" if item.weakest_score is None else num(item.weakest_score)
             lines.append(
-                _("{n}. <b>{text}</b> — {overall:.1f}, weakest: {criterion} ({value})").format(
+                _("{n}. <b>{text}</b> — {overall}, weakest: {criterion} {value}").format(
                     n=item.number,
                     text=text,
-                    overall=item.score,
+                    overall=num(item.score),
                     criterion=criterion_name(item.criterion).lower(),
                     value=weakest,
                 )
             )
         own = " ✍️" if item.own_action else ""
         if item.id in unsure:
-            lines.append("   " + _(CHANNEL_UNCLEAR))
-        lines.append(f"   → {escape(item.action)}{own}")
+            lines.append(_(CHANNEL_UNCLEAR))
+        lines.append(f"→ {escape(item.action)}{own}")
         status = owner_due_text(replace(item, done_at=None), owners)
         if item.due_date and item.due_date < today and item.done_at is None:
             status = (status + " " if status else "") + _("⏰ overdue")
-        status = status or _("no owner or date yet")
-        history = history_text(item, zone, current)
-        lines.append("   " + status + (" · " + history if history else ""))
+        extra = " · ".join(part for part in (status, history_text(item, zone, current)) if part)
+        if extra:
+            lines.append(extra)
     lines.append("")
     hidden = len(items) - len(listed)
     if hidden:
@@ -91,12 +91,10 @@ def plan_lines(
                 shown=len(listed), total=len(items)
             )
         )
-    lines.append(
-        _(
-            "Give each item an owner and a date: /assign N @user, /due N 2w, /done N. "
-            "Your own action: /action N text."
-        )
-    )
+    bare = [str(i.number) for i in listed if not (i.owner_id or i.due_date) and i.done_at is None]
+    if bare:
+        lines.append(_("No owner or date yet: {items}.").format(items=", ".join(bare)))
+    lines.append(_("/assign N @user, /due N 2w, /done N; your own action: /action N text."))
     return lines
 
 

@@ -11,14 +11,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.core.clock import format_left, format_local
+from bot.core.clock import format_left
 from bot.core.progress import RoundProgress
 from bot.core.text import shorten
 from bot.core.wizard import progress_bar, step_for, step_of, total_steps
 from bot.domain import CRITERIA, Criterion, RoundStatus
 from bot.i18n import N_
 from bot.views.callbacks import RateAction, RateOp, RoundAction, RoundOp
-from bot.views.common import criterion_name
+from bot.views.common import criterion_name, local_time
 from storage.models import Round, RoundItem, Workshop
 
 Answers = dict[tuple[int, Criterion], int | None]
@@ -80,7 +80,7 @@ def round_message(
         lines.append(explain.format(touchpoints=count.format(n=spokes)))
         lines.append(
             _("⏰ Until {end} ({left} left)").format(
-                end=format_local(rnd.deadline, zone),
+                end=local_time(rnd.deadline, zone, now),
                 left=format_left(max(rnd.deadline - now, timedelta()), ws.locale),
             )
         )

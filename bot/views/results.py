@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
@@ -16,13 +15,11 @@ from bot.core.charts import Spoke, WheelSpec
 from bot.core.effect import Effect, Past
 from bot.core.scoring import Answer, RoundScore, SpokeScore, Verdict
 from bot.core.text import shorten
-from bot.domain import CRITERIA, Stage
+from bot.domain import CRITERIA, Criterion, Stage
 from bot.i18n import N_
-from bot.views.common import criterion_name, show_date, user_label
+from bot.views.common import day, num, show_date, signed, user_label
 from storage.models import PlanItem, Round, RoundItem, User, Workshop
 
-TABLE_NAME_WIDTH = 16
-SIDE_WIDTH = 7  # "Team" and "Customers" columns: "Команда", "Klanten"
 WHEEL_TITLE_NAME_WIDTH = 44  # the picture's title fits one line at 19 pt
 
 
@@ -71,15 +68,15 @@ def delta_text(now: float | None, before: float | None) -> str:
     change = now - before
     if abs(change) < 0.05:
         return "＝"
-    return f"▲ +{change:.1f}" if change > 0 else f"▼ −{abs(change):.1f}"
+    return ("▲ " if change > 0 else "▼ ") + signed(change)
 
 
 def title(results: Results, name_width: int = 200) -> str:
     """The topic (or the chat's title), the round number and the day the round closed."""
     closed = results.rnd.closed_at or results.rnd.deadline
-    date = closed.astimezone(ZoneInfo(results.zone)).strftime("%d.%m.%Y")
+    when = day(closed.astimezone(ZoneInfo(results.zone)))
     name = shorten(results.ws.topic or results.chat_title or "Touchwheel", name_width)
-    return f"{name} · " + _("round {n}").format(n=results.rnd.number) + f" · {date}"
+    return f"{name} · " + _("round {n}").format(n=results.rnd.number) + f" · {when}"
 
 
 def caption(results: Results) -> str:
@@ -89,7 +86,11 @@ def caption(results: Results) -> str:
         _("Roundness {index}/100: {verdict}").format(
             index=round(score.roundness), verdict=verdict_text(score)
         ),
-        _("{raters} rated · mean score {mean:.1f}").format(raters=score.raters, mean=score.mean),
+        ngettext(
+            "{n} person rated · mean score {mean}",
+            "{n} people rated · mean score {mean}",
+            score.raters,
+        ).format(n=score.raters, mean=num(score.mean)),
     ]
     customers = customers_line(results)
     if customers:
@@ -138,18 +139,18 @@ def gap_lines(results: Results, name: Callable[[str], str] = escape) -> list[str
     for spoke in wide:
         item = by_id[spoke.touchpoint_id]
         text = (
-            _("{n}. {name}: the team gives {team:.1f}, customers {customers:.1f} ({gap})")
+            _("{n}. {name}: the team gives {team}, customers {customers} ({gap})")
             if (spoke.gap or 0.0) < 0
-            else _("{n}. {name}: customers give {customers:.1f}, the team {team:.1f} ({gap})")
+            else _("{n}. {name}: customers give {customers}, the team {team} ({gap})")
         )
         lines.append(
             "• "
             + text.format(
                 n=item.number,
                 name=name(item.text),
-                team=spoke.team or 0.0,
-                customers=spoke.customer or 0.0,
-                gap=f"{spoke.gap:+.1f}".replace("-", "−"),
+                team=num(spoke.team or 0.0),
+                customers=num(spoke.customer or 0.0),
+                gap=signed(spoke.gap or 0.0),
             )
         )
     return lines
@@ -209,68 +210,73 @@ def wheel_spec(results: Results) -> WheelSpec:
     )
 
 
-def _cell(value: float | None, width: int = 4) -> str:
-    return f"{'—':>{width}}" if value is None else f"{value:>{width}.1f}"
+def spoke_numbers(results: Results, spoke: SpokeScore) -> str:
+    """A ranking row's numbers: "<b>6.3</b> ▲ +3.0 · S 6.8 C 6.2 R 6.0 ⚠" (the team and the
+    customers instead of the criteria once customers rated); at most 32 characters."""
+    overall = "—" if spoke.overall is None else num(spoke.overall)
+    head = f"<b>{overall}</b>"
+    if results.previous:
+        change = delta_text(spoke.overall, results.previous.get(spoke.touchpoint_id))
+        head += f" {change}" if change else ""
+    if results.with_customers:
+        parts = [f"👥 {_score(spoke.team)}", f"🗣 {_score(spoke.customer)}"]
+    else:
+        letters = criterion_letters()
+        parts = [" ".join(f"{letters[c]} {_score(spoke.criteria[c].mean)}" for c in CRITERIA)]
+    line = " · ".join([head, *parts])
+    return line + (" ⚠" if spoke.disagreement else "")
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else num(value)
+
+
+def criterion_letters() -> dict[Criterion, str]:
+    """One letter per criterion, in the chat's language (S, C, R; П, У, С; E, G, R)."""
+    return {Criterion.SIMPLICITY: _("S"), Criterion.CONVENIENCE: _("C"), Criterion.SPEED: _("R")}
 
 
 def table_lines(results: Results) -> list[str]:
-    """The ranking as a monospace table, numbered like the list and the spokes: the three
-    criteria, or, once customers rated, the team, the customers and both side by side."""
-    abbrev = [_("S"), _("C"), _("R")]
-    sides = [_("Team"), _("Cust")]
-    name_head, all_head = _("Touchpoint"), _("All")
-    compare = bool(results.previous)
-    customers = results.with_customers
-    heads, width = (sides, SIDE_WIDTH) if customers else (abbrev, 4)
-    header = (
-        f"{'#':>2} {name_head:<{TABLE_NAME_WIDTH}} "
-        + " ".join(f"{a[:width]:>{width}}" for a in heads)
-        + f" {all_head:>4} {'n':>2}"
-        + ("   Δ" if compare else "")
-    )
-    rows = [header]
+    """The ranking, numbered like the list and the spokes, for a phone held upright: each
+    touchpoint's whole name on a line of its own (no fixed width: it wraps as text does),
+    then its overall score, the change since the round before and the three criteria, or,
+    once customers rated, the team's and the customers' scores."""
+    lines = [_("📊 <b>Ranking</b>")]
     by_id = {i.touchpoint_id: i for i in results.items}
     ranked = list(results.score.ranking) + [s for s in results.score.spokes if s.overall is None]
     for spoke in ranked:
         item = by_id[spoke.touchpoint_id]
-        means = (
-            [spoke.team, spoke.customer]
-            if customers
-            else [spoke.criteria[c].mean for c in CRITERIA]
-        )
-        cells = " ".join(_cell(m, width) for m in means)
-        overall = _cell(spoke.overall)
-        # The whole name, wrapped under itself: two names that start alike stay apart.
-        name = textwrap.wrap(item.text, TABLE_NAME_WIDTH, break_long_words=True) or [""]
-        row = f"{item.number:>2} {name[0]:<{TABLE_NAME_WIDTH}} {cells} {overall} {spoke.raters:>2}"
-        if compare:
-            row += " " + delta_text(spoke.overall, results.previous.get(spoke.touchpoint_id))
-        if spoke.disagreement:
-            row += " ⚠"
-        rows.append(escape(row))
-        rows.extend(escape(f"{'':>2} {more}") for more in name[1:])
-    lines = [_("📊 <b>Ranking</b>"), "<pre>" + "\n".join(rows) + "</pre>"]
-    if customers:
+        name = f"{item.number}. {escape(item.text)}"
+        if spoke.raters != results.score.raters:
+            name += " · " + ngettext("{n} rater", "{n} raters", spoke.raters).format(
+                n=spoke.raters
+            )
+        lines.append(name)
+        lines.append(spoke_numbers(results, spoke))
+    lines.append("")
+    if results.with_customers:
         lines.append(
             _(
-                "{team} the team · {cust} customers · {all} both, customers weighing {share} % "
-                "· n team raters · ⚠ the team disagrees here: talk it through"
+                "Overall score first (customers weigh {share} % of it), then 👥 the team's "
+                "and 🗣 the customers' scores."
+            ).format(share=round(results.score.customer_weight * 100))
+        )
+    else:
+        letters = criterion_letters()
+        lines.append(
+            _(
+                "Overall score first, then {s} simplicity, {c} convenience, {r} response speed."
             ).format(
-                team=sides[0][:SIDE_WIDTH],
-                cust=sides[1][:SIDE_WIDTH],
-                all=all_head,
-                share=round(results.score.customer_weight * 100),
+                s=letters[Criterion.SIMPLICITY],
+                c=letters[Criterion.CONVENIENCE],
+                r=letters[Criterion.SPEED],
             )
         )
+    if any(s.disagreement for s in ranked):
+        lines.append(_("⚠ the team disagrees here: talk it through."))
+    if results.with_customers:
         lines.append("")
         lines.extend(gap_lines(results))
-        return lines
-    lines.append(
-        _(
-            "{s} simplicity · {c} convenience · {r} response speed · n raters · ⚠ the team "
-            "disagrees here: talk it through"
-        ).format(s=abbrev[0], c=abbrev[1], r=abbrev[2])
-    )
     return lines
 
 
@@ -284,35 +290,6 @@ def owner_due_text(entry: PlanItem, owners: Mapping[int, User]) -> str:
     if entry.done_at:
         parts.append("✅")
     return " · ".join(parts)
-
-
-def plan_lines(
-    results: Results, plan: Sequence[PlanItem], owners: Mapping[int, User]
-) -> list[str]:
-    """The plan under the ranking: weakest first, the action, owner and date."""
-    by_id = {i.touchpoint_id: i for i in results.items}
-    lines = [_("🛠 <b>Action plan</b>, weakest first:")]
-    for entry in plan:
-        item = by_id.get(entry.touchpoint_id)
-        if item is None:
-            continue
-        spoke = results.spoke(item)
-        weakest = spoke.criteria[entry.criterion].mean
-        head = _("{n}. <b>{text}</b>: {overall:.1f}, weakest: {criterion} ({value})").format(
-            n=entry.number,
-            text=escape(item.text),
-            overall=spoke.overall or 0.0,
-            criterion=criterion_name(entry.criterion).lower(),
-            value="—" if weakest is None else f"{weakest:.1f}",
-        )
-        lines.append(head)
-        lines.append(f"   → {escape(entry.action)}")
-        extra = owner_due_text(entry, owners)
-        if extra:
-            lines.append(f"   {extra}")
-    lines.append("")
-    lines.append(_("Give each item an owner and a date: /assign N @user, /due N 2w, /done N."))
-    return lines
 
 
 HIDDEN = N_("The results of the last round are hidden: too few people rated.")

@@ -7,6 +7,7 @@ from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.text import chunk_lines, shorten
@@ -14,6 +15,7 @@ from bot.domain import Phase
 from bot.i18n import N_
 from bot.views.brainstorm import counts_line, touchpoint_line
 from bot.views.callbacks import ReviewAction, ReviewOp
+from bot.views.common import quoted
 from storage.models import Touchpoint, Workshop
 
 PAGE_SIZE = 8
@@ -110,3 +112,22 @@ def wheel_full(limit: int) -> str:
 
 def pick_first(limit: int) -> str:
     return _("Pick between 1 and {max} touchpoints first.").format(max=limit)
+
+
+def merged(gone: Touchpoint, keep: Touchpoint, votes: int) -> str:
+    """ "Merged 7. “Calling the clinic” into 2. “Phone line to the reception”. 3 people named
+    it." (`votes`: how many people named the touchpoint now; one person who wrote both is
+    still one person, and then nothing is said)."""
+    names = {
+        "m": gone.number,
+        "gone": escape(quoted(gone.text)),
+        "n": keep.number,
+        "keep": escape(quoted(keep.text)),
+    }
+    if votes < 2:
+        return _("Merged {m}. {gone} into {n}. {keep}.").format(**names)
+    return ngettext(
+        "Merged {m}. {gone} into {n}. {keep}. {votes} person named it.",
+        "Merged {m}. {gone} into {n}. {keep}. {votes} people named it.",
+        votes,
+    ).format(votes=votes, **names)

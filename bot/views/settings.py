@@ -9,12 +9,13 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.core import localized
 from bot.core.clock import format_left
 from bot.core.preferences import KEYS, Preferences
 from bot.domain import CRITERIA
 from bot.i18n import N_
 from bot.views.callbacks import SettingsAction
-from bot.views.common import criterion_name
+from bot.views.common import criterion_name, current_locale
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "nl": "Nederlands"}
 ZONES = (
@@ -73,7 +74,13 @@ def own_language(locale: str) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def _weight(value: float) -> str:
+    """A weight in a button's data: 1.5."""
     return f"{value:g}"
+
+
+def _shown_weight(value: float) -> str:
+    """A weight as the chat reads it: 1.5 / 1,5."""
+    return localized.number(value, current_locale(), 2, trim=True)
 
 
 def _minutes(minutes: float, locale: str) -> str:
@@ -101,7 +108,9 @@ def _shown(key: str, prefs: Preferences) -> str:
     if key == "rating":
         return _minutes(prefs.rating_minutes, prefs.locale)
     if key == "weight":
-        return " · ".join(f"{criterion_name(c)} ×{_weight(prefs.weights[c])}" for c in CRITERIA)
+        return " · ".join(
+            f"{criterion_name(c)} ×{_shown_weight(prefs.weights[c])}" for c in CRITERIA
+        )
     current = {
         "lang": prefs.locale,
         "zone": prefs.timezone,
@@ -185,7 +194,7 @@ def choices_markup(key: str, prefs: Preferences) -> InlineKeyboardMarkup:
             now = prefs.weights[criterion]
             after = next((w for w in WEIGHT_STEPS if w > now), WEIGHT_STEPS[0])
             builder.button(
-                text=f"{criterion_name(criterion)} ×{_weight(now)}",
+                text=f"{criterion_name(criterion)} ×{_shown_weight(now)}",
                 callback_data=SettingsAction(k=key, v=f"{criterion.value} {_weight(after)}"),
             )
         builder.adjust(1)

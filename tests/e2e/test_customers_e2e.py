@@ -112,10 +112,10 @@ async def test_customers_end_to_end(tg: FakeTelegram, run_bot: RunBot, tmp_path:
     assert "🗣 3 customers rated · their view weighs 60 % of the score" in photo.text
     assert photo.file is not None and photo.file[:4] == b"\x89PNG"
     table = (await tg.wait_message(group, "Ranking")).text
-    assert "Team    Cust  All  n" in table
+    assert "👥 the team's and 🗣 the customers' scores" in table
     # Phone line: the team 8.0, customers 3.0, overall 0.6 × 3 + 0.4 × 8 = 5.0.
-    assert " 1 Phone line           8.0     3.0  5.0  3" in table
-    assert " 2 Website chat         7.0     7.0  7.0  3" in table
+    assert "1. Phone line\n5.0 · 👥 8.0 · 🗣 3.0\n" in table
+    assert "2. Website chat\n7.0 · 👥 7.0 · 🗣 7.0\n" in table
     assert "1. Phone line: the team gives 8.0, customers 3.0 (−5.0)" in table
     assert "Напоминание по SMS: the team" not in table  # 5.0 on both sides: no gap
     for name in ("Kim", "Lev", "Mia"):

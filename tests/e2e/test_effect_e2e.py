@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
+from bot.core.localized import day
 from tests.conftest import RunBot
 from tests.e2e.steps import brainstorm_to_review, rate_round
 from tests.fakeapi import FakeChat, FakeTelegram, FakeUser, Sent
@@ -49,10 +50,10 @@ async def test_round_two_shows_what_the_plan_did(
     text = report.text
     assert "🎯 What the plan of round 1 did" in text
     phone = line_of(text, "• 1. Phone line: ")
-    assert f"✅ done on {date.today():%d.%m.%Y}" in phone and "▲ +4.0" in phone, phone
+    assert f"✅ done on {day(date.today(), 'en')}" in phone and "▲ +4.0" in phone, phone
     due = date.today() + timedelta(weeks=3)
     delivery = line_of(text, "• 3. Delivery: ")
-    assert f"🔧 in progress · 👤 @alice · 📅 {due:%d.%m.%Y} · ＝" in delivery, delivery
+    assert f"🔧 in progress · 👤 @alice · 📅 {day(due, 'en')} · ＝" in delivery, delivery
     assert (
         "📈 1 action done: its spoke moved +4.0; the 2 spokes without a done action ±0.0." in text
     )
@@ -64,7 +65,7 @@ async def test_round_two_shows_what_the_plan_did(
     # The unfinished item carried over with its owner and date, since round 1.
     shown = await command(tg, group, bob, "/plan", "🛠 Action plan")
     carried = shown.text.split("3. Delivery", 1)[1].split("\n\n", 1)[0]
-    assert f"👤 @alice · 📅 {due:%d.%m.%Y}" in carried and "🔁 since round 1" in carried, carried
+    assert f"👤 @alice · 📅 {day(due, 'en')}" in carried and "🔁 since round 1" in carried, carried
 
     history = await command(tg, group, bob, "/history", "Trend across 2 rounds")
     (tmp_path / "history.png").write_bytes(history.file or b"")
@@ -86,10 +87,10 @@ async def test_round_two_shows_what_the_plan_did(
     sheet = openpyxl.load_workbook(io.BytesIO(book.file or b""))["Actions"]
     rows = {(row[1], row[7]): row for row in sheet.iter_rows(min_row=2, values_only=True)}
     two_weeks, today = date.today() + timedelta(weeks=2), date.today()
-    done = ("@bob", f"{two_weeks:%d.%m.%Y}", f"{today:%d.%m.%Y}", 1, 2, 4.0)
+    done = ("@bob", day(two_weeks, "en"), day(today, "en"), 1, 2, 4.0)
     assert rows["Phone line", 1][4:] == done
     # Still under 7: the phone line has a fresh item of round 2, with the next action.
     assert rows["Phone line", 2][4:] == (None, None, None, 2, None, 0)
     assert rows["Phone line", 2][3] != rows["Phone line", 1][3]
-    assert rows["Delivery", 1][4:] == ("@alice", f"{due:%d.%m.%Y}", None, 1, None, 0)
+    assert rows["Delivery", 1][4:] == ("@alice", day(due, "en"), None, 1, None, 0)
     assert {name for name, _round in rows} == {"Phone line", "Delivery"}  # never on a plan

@@ -56,7 +56,7 @@ async def test_russian_plan_names_the_right_channels_and_keeps_the_teams_changes
         assert "скорость реакции" in sections[head]
         expected = playbook.named(channel)
         assert expected is not None
-        assert sections[head + 1] == f"   → {expected.action(Criterion.SPEED, 'ru')}", text
+        assert sections[head + 1] == f"→ {expected.action(Criterion.SPEED, 'ru')}", text
 
     # The team takes another suggestion for the phone queue and writes its own for the branch.
     phone_number = sections[next(n for n, line in enumerate(sections) if "линии" in line)]
@@ -69,7 +69,7 @@ async def test_russian_plan_names_the_right_channels_and_keeps_the_teams_changes
     await tg.wait_for(lambda: second in plan.text, what="the plan with the next suggestion")
     branch_n = next(line for line in sections if "отделение" in line).split(".", 1)[0]
     await tg.send(alice, group, f"/action {branch_n} Открыть второе окно по вторникам")
-    await tg.wait_message(group, "своё действие")
+    await tg.wait_message(group, "теперь своё действие")
 
     await bot.restart()
     after = max(m.message_id for m in tg.messages[group.id])

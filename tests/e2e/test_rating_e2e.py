@@ -94,12 +94,12 @@ async def test_rating_round_end_to_end(tg: FakeTelegram, run_bot: RunBot, tmp_pa
     await tg.send(alice, group, "/finish")
     photo = await tg.wait_for(lambda: next(iter(wheels()), None), timeout=60, what="the wheel")
     assert photo.file is not None and photo.file[:4] == b"\x89PNG"
-    assert "Roundness" in photo.text and "4 rated" in photo.text
+    assert "Roundness" in photo.text and "4 people rated" in photo.text
     table = await tg.wait_message(group, "Ranking")
     # Website chat: simplicity (8 + 6 + 5 + 10) / 4 = 7.25, convenience 7.0, speed 17 / 3.
-    assert " 1 Website chat      7.2  7.0  5.7  6.6  4" in table.text
-    assert " 3 Delivery          5.0  4.7  4.0  4.6  3 ⚠" in table.text
-    assert " 2 Phone line        3.7  4.7  3.7  4.0  3" in table.text
+    assert "1. Website chat\n6.6 · S 7.2 C 7.0 R 5.7\n" in table.text
+    assert "3. Delivery · 3 raters\n4.6 · S 5.0 C 4.7 R 4.0 ⚠\n" in table.text
+    assert "2. Phone line · 3 raters\n4.0 · S 3.7 C 4.7 R 3.7\n" in table.text
     report = (await tg.wait_message(group, "Action plan")).text
     plan = report[report.index("Action plan") :]  # after the ranking, in the same message
     assert plan.index("Phone line") < plan.index("Delivery") < plan.index("Website chat")
@@ -137,6 +137,6 @@ async def test_the_deadline_closes_a_round(tg: FakeTelegram, run_bot: RunBot) ->
     wizard = await open_wizard(tg, bob, token)
     await tap(tg, bob, wizard, "4")
     table = await tg.wait_message(group, "Ranking", timeout=90)
-    assert " 1 Phone line        4.0    —    —  4.0  1" in table.text
+    assert "1. Phone line\n4.0 · S 4.0 C — R —\n" in table.text
     await tg.wait_for(lambda: "Closed" in announcement.text, what="the closed announcement")
     assert not announcement.buttons()
