@@ -25,15 +25,25 @@ async def test_the_demo_plays_two_rounds(lang: str, tmp_path: Path) -> None:
     await play(lang, tmp_path, echo=lines.append)
     transcript = "\n".join(lines)
     # Two rounds closed by themselves, each with a wheel, a ranking and a plan.
-    assert transcript.count("[wheel-round-") == 2
+    assert transcript.count("[touchwheel-round-1-wheel.png]") == 1
     assert transcript.count("🛠 ") >= 2 and "▲ +" in transcript  # round 2 compares
     assert "✍️" in transcript  # the team's own action is kept into round 2
-    for name in ("wheel-round-1.png", "wheel-round-2.png", "history.png"):
-        assert (tmp_path / name).read_bytes().startswith(PNG)
-    assert {"touchwheel-round2.xlsx", "touchwheel-round2-report.md", "transcript.txt"} <= files(
-        tmp_path
-    )
-    book = openpyxl.load_workbook(tmp_path / "touchwheel-round2.xlsx")
+    # The round-2 wheel is posted and then exported: one name, so one file.
+    assert transcript.count("[touchwheel-round-2-wheel.png]") == 2
+    assert files(tmp_path) == {
+        "touchwheel-round-1-wheel.png",
+        "touchwheel-round-2-wheel.png",
+        "touchwheel-round-2-history.png",
+        "touchwheel-round-2.xlsx",
+        "touchwheel-round-2-touchpoints.csv",
+        "touchwheel-round-2-answers.csv",
+        "touchwheel-round-2-report.md",
+        "transcript.txt",
+    }
+    for name in files(tmp_path):
+        if name.endswith(".png"):
+            assert (tmp_path / name).read_bytes().startswith(PNG)
+    book = openpyxl.load_workbook(tmp_path / "touchwheel-round-2.xlsx")
     assert len(book.worksheets) == 4
     assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").strip() == transcript.strip()
     # No English sentence of the bot reaches the Russian or Dutch group.
@@ -59,5 +69,5 @@ def test_the_demo_command_runs_without_a_token(
     assert main(["demo", "--lang", "en", "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert "Time is up!" in printed and "Action plan" in printed
-    assert "wheel-round-2.png" in printed
+    assert "touchwheel-round-2-wheel.png" in printed
     assert "Merged 7. «Calling the clinic» into 2. «Phone line to the reception»" in printed
