@@ -28,6 +28,7 @@ from bot.render.wheel import (
     RINGS,
     chord_radius,
     fits,
+    label_text,
     render_wheel,
     ring_gap,
     stage_legend,
@@ -316,3 +317,14 @@ async def test_every_file_the_bot_sends_is_named_alike(harness: Harness) -> None
     scheme = re.compile(r"^touchwheel-round-1(-[a-z]+(-[a-z]+)*)?\.(xlsx|csv|md|png)$")
     assert all(scheme.match(name) for name in documents), documents
     assert wheel in documents  # the posted wheel and the exported one: the same name
+
+
+def test_a_narrower_wrap_never_costs_a_word() -> None:
+    """Re-wrapping a label that does not fit keeps every word: past four lines it keeps
+    its usual width instead of ending in an ellipsis."""
+    spoke = Spoke(3, "Группа ВКонтакте с сотней неотвеченных сообщений")
+    text = label_text(spoke, 8, narrow=True)
+    assert "…" not in text and len(text.split("\n")) <= 4
+    assert (
+        label_text(Spoke(8, "Follow-up call after the treatment"), 8, narrow=True).count("\n") == 2
+    )

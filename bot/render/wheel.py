@@ -71,16 +71,23 @@ def label_text(spoke: Spoke, count: int, at_hyphens: bool = False, narrow: bool 
 
     Hyphenated words stay whole (unless `at_hyphens`: a label that does not fit otherwise)
     and no word is cut; only a label longer than four lines ends in an ellipsis. `narrow`
-    wraps a label that does not fit otherwise into shorter lines.
+    wraps a label that does not fit otherwise into shorter lines, as long as that takes no
+    more than four.
     """
     width = 19 if count <= 8 else 18 if count < RADIAL_LABELS_FROM else 26
-    if narrow:
-        width -= 5
     # A no-break space keeps the number on the first word's line (and a done action's ✓).
     done = "✓\N{NO-BREAK SPACE}" if spoke.done else ""
     text = f"{done}{spoke.number}.\N{NO-BREAK SPACE}{spoke.label}"
-    wrapped = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=at_hyphens)
-    wrapped = wrapped or [text]
+
+    def wrap(chars: int) -> list[str]:
+        lines = textwrap.wrap(
+            text, width=chars, break_long_words=False, break_on_hyphens=at_hyphens
+        )
+        return lines or [text]
+
+    wrapped = wrap(width)
+    if narrow and len(narrower := wrap(width - 5)) <= MAX_LABEL_LINES:
+        wrapped = narrower
     if len(wrapped) > MAX_LABEL_LINES:
         wrapped = wrapped[:MAX_LABEL_LINES]
         wrapped[-1] = wrapped[-1].rstrip(" ,.;:–-") + "…"
