@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patheffects import withStroke
 
 from bot.core.charts import PNG_OPTIONS, HistorySpec, value_text
 from bot.core.text import shorten
@@ -186,6 +187,7 @@ def render_history(spec: HistorySpec) -> bytes:
                 fontsize=14,
                 weight="bold",
                 zorder=6,
+                path_effects=[withStroke(linewidth=3, foreground="white")],
             )
     _value_labels(scores, spec, xs, shift, px_per_x, px_per_score)
 
