@@ -128,8 +128,8 @@ async def history(
         results.never_mind(message, "history")
         await message.reply(_(NO_RESULTS))
         return
-    png, caption, table = trend
-    await message.answer_photo(BufferedInputFile(png, "history.png"), caption=caption)
+    name, png, caption, table = trend
+    await message.answer_photo(BufferedInputFile(png, name), caption=caption)
     # Many spokes over many rounds outgrow one message: split, the table closed and reopened.
     await send_chunks(bot, message.chat.id, [table], thread_id=topic_of(message))
 

@@ -231,21 +231,21 @@ async def test_results_show_both_views_and_the_gap(shop: Shop, tmp_path: Path) -
     # Export: customers in their own sheet and CSV, as C1…C3; no names anywhere.
     export: ExportService = shop.h.dp["export"]
     files = dict(await export.files(results))
-    assert "touchwheel-round1-customer-answers.csv" in files
-    customer_csv = files["touchwheel-round1-customer-answers.csv"].decode("utf-8-sig")
+    assert "touchwheel-round-1-customer-answers.csv" in files
+    customer_csv = files["touchwheel-round-1-customer-answers.csv"].decode("utf-8-sig")
     assert {line.split(",")[0] for line in customer_csv.splitlines()[1:]} == {"C1", "C2", "C3"}
-    team_csv = files["touchwheel-round1-answers.csv"].decode("utf-8-sig")
+    team_csv = files["touchwheel-round-1-answers.csv"].decode("utf-8-sig")
     assert {line.split(",")[0] for line in team_csv.splitlines()[1:]} == {"R1", "R2", "R3"}
     path = tmp_path / "book.xlsx"
-    path.write_bytes(files["touchwheel-round1.xlsx"])
+    path.write_bytes(files["touchwheel-round-1.xlsx"])
     book = openpyxl.load_workbook(path)
     assert "Customers' answers" in book.sheetnames
     assert len(list(book["Customers' answers"].values)) == 1 + 3 * 12
     for name in ("Dave", "Erin", "Fay"):
         assert all(name not in data.decode("utf-8", "ignore") for data in files.values())
-    report = files["touchwheel-round1-report.md"].decode()
+    report = files["touchwheel-round-1-report.md"].decode()
     assert "## Customers and the team" in report
-    assert "| 2 | Phone line | 8.0 | 3.0 | -5.0 |" in report
+    assert "| 2 | Phone line | 8.0 | 3.0 | −5.0 |" in report  # a real minus sign
 
 
 async def test_too_few_customers_are_kept_back(shop: Shop) -> None:

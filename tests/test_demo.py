@@ -25,15 +25,25 @@ async def test_the_demo_plays_two_rounds(lang: str, tmp_path: Path) -> None:
     await play(lang, tmp_path, echo=lines.append)
     transcript = "\n".join(lines)
     # Two rounds closed by themselves, each with a wheel, a ranking and a plan.
-    assert transcript.count("[wheel-round-") == 2
+    assert transcript.count("[touchwheel-round-1-wheel.png]") == 1
     assert transcript.count("🛠 ") >= 2 and "▲ +" in transcript  # round 2 compares
     assert "✍️" in transcript  # the team's own action is kept into round 2
-    for name in ("wheel-round-1.png", "wheel-round-2.png", "history.png"):
-        assert (tmp_path / name).read_bytes().startswith(PNG)
-    assert {"touchwheel-round2.xlsx", "touchwheel-round2-report.md", "transcript.txt"} <= files(
-        tmp_path
-    )
-    book = openpyxl.load_workbook(tmp_path / "touchwheel-round2.xlsx")
+    # The round-2 wheel is posted and then exported: one name, so one file.
+    assert transcript.count("[touchwheel-round-2-wheel.png]") == 2
+    assert files(tmp_path) == {
+        "touchwheel-round-1-wheel.png",
+        "touchwheel-round-2-wheel.png",
+        "touchwheel-round-2-history.png",
+        "touchwheel-round-2.xlsx",
+        "touchwheel-round-2-touchpoints.csv",
+        "touchwheel-round-2-answers.csv",
+        "touchwheel-round-2-report.md",
+        "transcript.txt",
+    }
+    for name in files(tmp_path):
+        if name.endswith(".png"):
+            assert (tmp_path / name).read_bytes().startswith(PNG)
+    book = openpyxl.load_workbook(tmp_path / "touchwheel-round-2.xlsx")
     assert len(book.worksheets) == 4
     assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").strip() == transcript.strip()
     # A month passes between the rounds (issue 25): round 2 is opened by the schedule one
@@ -42,7 +52,8 @@ async def test_the_demo_plays_two_rounds(lang: str, tmp_path: Path) -> None:
     assert [n for n, _day in days] == ["1", "2"] and days[0][1] != days[1][1]
     assert ("янв." if lang == "ru" else "jan") in days[1][1]
     # The team disagrees on one spoke: its row and the key carry ⚠.
-    ranking = transcript.split("[wheel-round-1.png]")[1].split("[wheel-round-2.png]")[0]
+    ranking = transcript.split("[touchwheel-round-1-wheel.png]")[1]
+    ranking = ranking.split("[touchwheel-round-2-wheel.png]")[0]
     assert ranking.count("⚠") == 2
     # Numbers and days as the team writes them: 5,3 and 2 дек. 2026, never 5.3 or 02.12.2026;
     # Dutch quotes are “ ” (issue 25).
@@ -74,7 +85,7 @@ def test_the_demo_command_runs_without_a_token(
     assert main(["demo", "--lang", "en", "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert "Time is up!" in printed and "Action plan" in printed
-    assert "wheel-round-2.png" in printed
+    assert "touchwheel-round-2-wheel.png" in printed
     assert "1 month from today" in printed  # /due 8 1mo
     opens = re.search(r"Next round opens on (\d+ \w+ \d{4}), 10:00", printed)
     assert opens is not None and f"round 2 · {opens[1]}" in printed

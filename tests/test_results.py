@@ -80,12 +80,12 @@ async def test_export_parses_back_to_the_same_numbers(closed: Team) -> None:
     await closed.h.say(closed.alice, closed.chat, "/export")
     docs = closed.h.session.of(SendDocument)
     names = [d.document.filename for d in docs]
-    assert [n.rsplit("-", 1)[-1] for n in names] == [
-        "round1.xlsx",
-        "touchpoints.csv",
-        "answers.csv",
-        "report.md",
-        "wheel.png",
+    assert names == [
+        "touchwheel-round-1.xlsx",
+        "touchwheel-round-1-touchpoints.csv",
+        "touchwheel-round-1-answers.csv",
+        "touchwheel-round-1-report.md",
+        "touchwheel-round-1-wheel.png",
     ]
     book = openpyxl.load_workbook(io.BytesIO(docs[0].document.data))
     assert book.sheetnames == ["Touchpoints", "Answers", "Action plan", "Actions"]
@@ -124,7 +124,7 @@ async def test_a_russian_csv_uses_semicolons_and_decimal_commas(closed: Team) ->
     results = await closed.h.dp["results"].latest(closed.chat.id)
     assert results is not None
     files = dict(await export.files(replace(results, ws=replace(results.ws, locale="ru"))))
-    text = files["touchwheel-round1-touchpoints.csv"].decode("utf-8-sig")
+    text = files["touchwheel-round-1-touchpoints.csv"].decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert table[0][:4] == ["#", "Точка контакта", "Этап", "Простота"]
     phone = next(row for row in table if row[1] == "Phone line")

@@ -89,7 +89,10 @@ class Demo:
             if isinstance(method, SendMessage):
                 self.say_line("🤖 " + plain(method.text).replace("\n", "\n   "))
             elif isinstance(method, SendPhoto):
-                name = names.pop(0) if names else f"picture-{len(self.files) + 1}.png"
+                # The bot's own name for the picture, the one /export gives it too.
+                name = getattr(method.photo, "filename", None) or (
+                    names.pop(0) if names else f"picture-{len(self.files) + 1}.png"
+                )
                 self.keep(name, method.photo)
                 self.say_line(f"🤖 [{name}] " + plain(method.caption or "").replace("\n", "\n   "))
             elif isinstance(method, SendDocument):
@@ -103,7 +106,8 @@ class Demo:
         if isinstance(file, BufferedInputFile):
             path = self.out / name
             path.write_bytes(file.data)
-            self.files.append(path)
+            if path not in self.files:  # the wheel is posted, then exported: one file
+                self.files.append(path)
 
     # --- the workshop ------------------------------------------------------------------------
 
@@ -162,7 +166,7 @@ class Demo:
                         value = split[2][person]
                     data = RateAction(op=RateOp.VALUE, r=rnd.id, s=item * 3 + criterion, v=value)
                     await self.h.click(user, wizard, data.pack())
-            await self.settle([f"wheel-round-{n}.png"])
+            await self.settle()
         return rnd
 
     async def follow_up(self, ws: Workshop) -> None:
@@ -213,7 +217,7 @@ class Demo:
             if len(rounds) != 2:
                 raise RuntimeError("the schedule did not open round 2")
             await self.rate(rounds[-1], ROUND_2, 2)
-            await self.say(self.lead, "/history", pictures=["history.png"])
+            await self.say(self.lead, "/history")
             await self.say(self.lead, "/export")
 
 
@@ -252,11 +256,35 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="touchwheel demo", description=__doc__.split("\n")[0])
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the team's language")
     parser.add_argument("--out", default="demo", help="where to write pictures and files")
+    parser.add_argument(
+        "--pictures",
+        metavar="DIR",
+        help="also write the last wheel and the history chart to DIR as demo-wheel.png and "
+        "demo-history.png (how the README's pictures in docs/ are made)",
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     demo = asyncio.run(play(args.lang, out))
+    if args.pictures:
+        demo.files += docs_pictures(demo.files, Path(args.pictures))
     print("\nWritten:")
     for path in demo.files:
         print(f"  {path}")
     return 0
+
+
+def docs_pictures(files: Sequence[Path], folder: Path) -> list[Path]:
+    """The last round's wheel and the history chart, copied under the README's names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in ("wheel", "history"):
+        made = sorted(
+            (p for p in files if p.name.endswith(f"-{kind}.png")),
+            key=lambda p: int(p.name.split("-")[2]),  # touchwheel-round-N-…
+        )
+        if made:
+            target = folder / f"demo-{kind}.png"
+            target.write_bytes(made[-1].read_bytes())
+            written.append(target)
+    return written

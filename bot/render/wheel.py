@@ -17,10 +17,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
 from matplotlib.projections.polar import PolarAxes
 from matplotlib.transforms import Bbox
 
-from bot.core.charts import PNG_OPTIONS, Spoke, WheelSpec
+from bot.core.charts import PNG_OPTIONS, Spoke, WheelSpec, value_text
 from bot.domain import Stage
 
 SIZE_PX = 1000
@@ -46,6 +47,10 @@ MARGIN = 40  # pixels kept clear around the picture's edge
 MAX_LABEL_LINES = 4
 VALUE_MAX_RADIUS = 9.6
 MEAN_CLEARANCE = 0.55  # a value label's centre stays this far from the mean circle
+RINGS = (2, 4, 6, 8, 10)
+RING_CLEARANCE = 0.45  # a ring's number stays this far (in score units) from any line
+BAND_INNER, BAND_OUTER = 10.3, 10.75  # the stage band, outside the 10 ring
+BAND_ALPHA = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,20 +63,31 @@ class WheelLayout:
     label_quads: tuple[Quad, ...]
     obstacles: tuple[Quad, ...] = ()  # title, subtitle and legend: labels must avoid them
     value_radii: tuple[float, ...] = ()  # where each value label sits, in score units
+    label_sizes: tuple[float, ...] = ()  # each spoke label's font size (one size for all)
 
 
-def label_text(spoke: Spoke, count: int, at_hyphens: bool = False) -> str:
+def label_text(spoke: Spoke, count: int, at_hyphens: bool = False, narrow: bool = False) -> str:
     """ "3. Long label" wrapped at spaces to fit the number of spokes.
 
     Hyphenated words stay whole (unless `at_hyphens`: a label that does not fit otherwise)
-    and no word is cut; only a label longer than four lines ends in an ellipsis.
+    and no word is cut; only a label longer than four lines ends in an ellipsis. `narrow`
+    wraps a label that does not fit otherwise into shorter lines, as long as that takes no
+    more than four.
     """
     width = 19 if count <= 8 else 18 if count < RADIAL_LABELS_FROM else 26
     # A no-break space keeps the number on the first word's line (and a done action's ✓).
     done = "✓\N{NO-BREAK SPACE}" if spoke.done else ""
     text = f"{done}{spoke.number}.\N{NO-BREAK SPACE}{spoke.label}"
-    wrapped = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=at_hyphens)
-    wrapped = wrapped or [text]
+
+    def wrap(chars: int) -> list[str]:
+        lines = textwrap.wrap(
+            text, width=chars, break_long_words=False, break_on_hyphens=at_hyphens
+        )
+        return lines or [text]
+
+    wrapped = wrap(width)
+    if narrow and len(narrower := wrap(width - 5)) <= MAX_LABEL_LINES:
+        wrapped = narrower
     if len(wrapped) > MAX_LABEL_LINES:
         wrapped = wrapped[:MAX_LABEL_LINES]
         wrapped[-1] = wrapped[-1].rstrip(" ,.;:–-") + "…"
@@ -100,6 +116,88 @@ def _font_size(count: int) -> float:
     return 7.5
 
 
+def stage_legend(spec: WheelSpec) -> list[tuple[Stage, str]]:
+    """The stage band's legend: every stage on the wheel in journey order, the untagged
+    spokes' grey last; nothing when no spoke has a stage (then there is no band)."""
+    stages = {s.stage for s in spec.spokes}
+    if stages <= {Stage.NONE}:
+        return []
+    order = (Stage.BEFORE, Stage.DURING, Stage.AFTER, Stage.NONE)
+    return [
+        (
+            stage,
+            spec.stage_none if stage is Stage.NONE else spec.stage_names.get(stage, stage.value),
+        )
+        for stage in order
+        if stage in stages
+    ]
+
+
+def value_labels(spec: WheelSpec) -> list[str]:
+    """The number printed beside each spoke's point, as the chat's language writes it."""
+    return [value_text(s.value, spec.locale) for s in spec.spokes]
+
+
+def chord_radius(a: float, b: float, step: float) -> float:
+    """Where the straight line from radius `a` on one spoke to `b` on the next (`step`
+    radians apart) crosses the bisector between them."""
+    if a <= 0 or b <= 0:
+        return 0.0
+    return 2 * a * b * math.cos(step / 2) / (a + b)
+
+
+def ring_gap(spec: WheelSpec) -> int:
+    """Between which two spokes (i and i+1) the rings' numbers go: where the fewest lines
+    (the team's, the previous round's, the customers', the mean circle) pass near them;
+    between spokes 1 and 2 when that is as good as anywhere."""
+    count = len(spec.spokes)
+    if count < 2:
+        return 0
+    step = 2 * math.pi / count
+    layers: list[list[float | None]] = [
+        [s.value or 0.0 for s in spec.spokes],
+        [s.previous for s in spec.spokes],
+        [s.team for s in spec.spokes],
+        [s.customer for s in spec.spokes],
+    ]
+    if all(v is None for v in layers[1]):
+        layers.pop(1)
+
+    def crossings(gap: int) -> list[float]:
+        found = [spec.mean] if spec.mean else []
+        for layer in layers:
+            a, b = layer[gap], layer[(gap + 1) % count]
+            if a is not None and b is not None:
+                found.append(chord_radius(a, b, step))
+        return found
+
+    def clashes(gap: int) -> int:
+        radii = crossings(gap)
+        return sum(1 for ring in RINGS for r in radii if abs(ring - r) < RING_CLEARANCE)
+
+    return min(range(count), key=lambda gap: (clashes(gap), gap))
+
+
+def _ring_labels(ax: PolarAxes, spec: WheelSpec, angles: Sequence[float]) -> None:
+    """The rings' numbers between two spokes where no line passes, with a white halo for
+    a line that must."""
+    count = len(angles)
+    gap = ring_gap(spec)
+    angle = (gap + 0.5) * 2 * math.pi / max(count, 1)
+    for ring in RINGS:
+        ax.text(
+            angle,
+            ring,
+            str(ring),
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            color="#6b7280",
+            zorder=7,
+            path_effects=[withStroke(linewidth=3, foreground="white")],
+        )
+
+
 def _closed(values: Sequence[float]) -> list[float]:
     return [*values, values[0]]
 
@@ -110,35 +208,39 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
     canvas = FigureCanvasAgg(fig)
     count = len(spec.spokes)
     radial = count >= RADIAL_LABELS_FROM
-    inset = 0.265 if radial else 0.19
+    inset = 0.27 if radial else 0.2
     # Radial labels reach further down; lift the wheel a little clear of the legend.
     bottom = inset - (0.01 if radial else 0.03)
     ax = fig.add_axes((inset, bottom, 1 - 2 * inset, 1 - 2 * inset), projection="polar")
     assert isinstance(ax, PolarAxes)
     ax.set_theta_offset(math.pi / 2)
     ax.set_theta_direction(-1)
-    ax.set_ylim(0, 10)
-    ax.set_yticks([2, 4, 6, 8, 10])
-    ax.set_yticklabels(["2", "4", "6", "8", "10"], fontsize=8, color="#6b7280")
-    # The radial scale sits between the first two spokes, clear of spoke 1's value.
-    ax.set_rlabel_position(180 / max(count, 2))
+    stages = [s.stage for s in spec.spokes]
+    banded = bool(stage_legend(spec))
+    # The journey stages are a band just outside the 10 ring, off the data.
+    rim = BAND_OUTER if banded else 10.0
+    ax.set_ylim(0, rim)
+    ax.set_yticks(RINGS)
+    ax.set_yticklabels([])
     ax.grid(color="#e5e7eb", linewidth=0.8)
-    ax.spines["polar"].set_color("#d1d5db")
+    ax.spines["polar"].set_visible(False)
     angles = [2 * math.pi * i / max(count, 1) for i in range(count)]
     ax.set_xticks(angles)
     ax.set_xticklabels([])
-
-    stages = [s.stage for s in spec.spokes]
-    if count and any(stage is not Stage.NONE for stage in stages):
+    ax.plot(
+        [2 * math.pi * i / 180 for i in range(181)], [10.0] * 181, color="#d1d5db", linewidth=1
+    )
+    if banded:
+        step = 2 * math.pi / count
         ax.bar(
             angles,
-            [10] * count,
-            width=2 * math.pi / count,
-            bottom=0,
+            [BAND_OUTER - BAND_INNER] * count,
+            width=step * 0.97,
+            bottom=BAND_INNER,
             color=[STAGE_COLORS[stage] for stage in stages],
-            alpha=0.07,
+            alpha=BAND_ALPHA,
             edgecolor="none",
-            zorder=0,
+            zorder=1,
         )
 
     handles: list[Artist] = []
@@ -231,8 +333,7 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
                 )
             )
         value_size = 10 if count <= 12 else 8 if count <= 20 else 6.5
-        for angle, spoke in zip(angles, spec.spokes, strict=True):
-            shown = "—" if spoke.value is None else f"{spoke.value:.1f}"
+        for angle, spoke, shown in zip(angles, spec.spokes, value_labels(spec), strict=True):
             radius = value_radius(spoke.value, spec.mean)
             value_radii.append(radius)
             ax.text(
@@ -248,10 +349,12 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
             )
 
+    _ring_labels(ax, spec, angles)
+
     title = fig.suptitle(spec.title, fontsize=19, weight="bold", y=0.975)
     subtitle = fig.text(0.5, 0.925, spec.subtitle, ha="center", fontsize=12.5, color="#374151")
     blocking: list[Artist] = [title, subtitle]
-    present = [st for st in (Stage.BEFORE, Stage.DURING, Stage.AFTER) if st in stages]
+    present = stage_legend(spec)
     if handles:
         # Two columns: the mean's explanation is long in every language.
         series_legend = fig.legend(
@@ -266,37 +369,43 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
         )
         blocking.append(series_legend)
     if present:
-        stage_legend = fig.legend(
-            [Patch(color=STAGE_COLORS[stage], alpha=0.35) for stage in present],
-            [spec.stage_names.get(stage, stage.value) for stage in present],
+        stages_legend = fig.legend(
+            [Patch(color=STAGE_COLORS[stage], alpha=BAND_ALPHA) for stage, _ in present],
+            [name for _, name in present],
             loc="lower center",
             ncol=len(present),
             frameon=False,
             fontsize=10.5,
             bbox_to_anchor=(0.5, 0.005),
         )
-        blocking.append(stage_legend)
+        blocking.append(stages_legend)
     # Text is measured with the canvas's renderer without drawing the figure: the only full
     # draw is the one that writes the PNG.
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     obstacles = tuple(_quad(artist.get_window_extent(renderer)) for artist in blocking)
-    # Only the labels that overlap another, leave the picture or hit a legend change: each is
-    # first wrapped at its hyphens too (a long compound such as "WhatsApp-herinnering"), then
-    # made smaller step by step, so one long word does not make every label small.
-    sizes = [_font_size(count)] * count
+    # The labels that overlap another, leave the picture or hit a legend are first wrapped
+    # at their hyphens too (a long compound such as "WhatsApp-herinnering"), then narrower;
+    # only when that is not enough do all labels get smaller together, so that neighbours
+    # always share one size.
+    size = _font_size(count)
     hyphens = [False] * count
+    narrow = [False] * count
     while True:
-        artists, quads = _draw_labels(fig, ax, spec, angles, radial, sizes, hyphens)
-        bad = {i for i in misfits(quads, obstacles) if sizes[i] > MIN_LABEL_SIZE}
-        if not bad:
+        artists, quads = _draw_labels(fig, ax, spec, angles, radial, size, hyphens, narrow)
+        bad = misfits(quads, obstacles)
+        if not bad or size <= MIN_LABEL_SIZE:
             break
         for artist in artists:
             artist.remove()
+        rewrapped = False
         for i in bad:
             if not hyphens[i] and "-" in spec.spokes[i].label:
-                hyphens[i] = True
-            else:
-                sizes[i] -= 0.5
+                hyphens[i] = rewrapped = True
+            elif not narrow[i]:
+                narrow[i] = rewrapped = True
+        if not rewrapped:
+            # Every label the same size: all of them a step smaller.
+            size -= 0.5
     buffer = io.BytesIO()
     # Telegram re-encodes photos anyway: a lighter PNG compression halves the encode time
     # for about 10% more bytes.
@@ -308,6 +417,7 @@ def render_wheel(spec: WheelSpec) -> WheelLayout:
         label_quads=quads,
         obstacles=obstacles,
         value_radii=tuple(value_radii),
+        label_sizes=(size,) * count,
     )
 
 
@@ -342,24 +452,27 @@ def _draw_labels(
     spec: WheelSpec,
     angles: list[float],
     radial: bool,
-    sizes: Sequence[float],
+    size: float,
     hyphens: Sequence[bool],
+    narrow: Sequence[bool],
 ) -> tuple[list[Artist], tuple[Quad, ...]]:
     count = len(spec.spokes)
     canvas = fig.canvas
     renderer = canvas.get_renderer()  # type: ignore[attr-defined]
     artists: list[Artist] = []
     centre = ax.transData.transform((0, 0))
-    rim = ax.transData.transform((0, 10))
+    rim = ax.transData.transform((0, ax.get_ylim()[1]))
     radius_px = math.dist(centre, rim)
     quads: list[Quad] = []
-    for angle, spoke, size, at_hyphens in zip(angles, spec.spokes, sizes, hyphens, strict=True):
+    for angle, spoke, at_hyphens, narrower in zip(
+        angles, spec.spokes, hyphens, narrow, strict=True
+    ):
         # Screen angle: 0 at the top, clockwise (as the axes draw it).
         screen = math.pi / 2 - angle
         gap = 14 if radial else 18
         x = centre[0] + (radius_px + gap) * math.cos(screen)
         y = centre[1] + (radius_px + gap) * math.sin(screen)
-        text = label_text(spoke, count, at_hyphens)
+        text = label_text(spoke, count, at_hyphens, narrower)
         color = COLOR_DONE if spoke.done else "#111827"
         if radial:
             right = math.cos(screen) >= -1e-9

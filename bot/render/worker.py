@@ -70,6 +70,6 @@ def history_png(spec: HistorySpec) -> bytes:
     return render_history(spec)
 
 
-def workbook_xlsx(tables: sheets.Sheets) -> bytes:
+def workbook_xlsx(book: sheets.Workbook) -> bytes:
     """/export's workbook: openpyxl takes seconds for a big round, off the bot's GIL here."""
-    return sheets.to_xlsx(tables)
+    return sheets.to_xlsx(book.sheets, book.locale)

@@ -11,7 +11,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.context import AppContext
 from bot.core import sheets
 from bot.core.effect import ActionRecord
-from bot.domain import CUSTOMER
+from bot.core.filenames import file_name
+from bot.domain import CUSTOMER, RoundStatus
 from bot.services.results import ResultsService
 from bot.views import export as views
 from bot.views.results import Results
@@ -33,10 +34,11 @@ def build(
     plan: Sequence[PlanItem],
     owners: Mapping[int, User],
     actions: Actions,
-    stem: str,
+    trend: Sequence[tuple[int, float]] = (),
 ) -> tuple[sheets.Sheets, list[tuple[str, bytes]]]:
-    """The workbook's sheets, and the CSVs and the Markdown report as files. A big round's
-    answers take a while, so this runs in a thread (the workbook in the render worker)."""
+    """The workbook's sheets, and the CSVs and the Markdown report as files (`trend`: the
+    roundness of every round shown so far). A big round's answers take a while, so this
+    runs in a thread (the workbook in the render worker)."""
     locale = results.ws.locale
     done = views.actions_table(
         actions.records, actions.names, actions.channels, owners, results.zone
@@ -51,15 +53,16 @@ def build(
         (_("Action plan"), views.plan_table(plan, texts, owners)),
         (_("Actions"), done),
     ]
+    n = results.rnd.number
     files = [
-        (f"{stem}-touchpoints.csv", sheets.to_csv(touchpoints, locale)),
-        (f"{stem}-answers.csv", sheets.to_csv(answers, locale)),
+        (file_name(n, "touchpoints", "csv"), sheets.to_csv(touchpoints, locale)),
+        (file_name(n, "answers", "csv"), sheets.to_csv(answers, locale)),
     ]
     if results.with_customers:
         tables.insert(2, (_("Customers' answers"), customers))
-        files.append((f"{stem}-customer-answers.csv", sheets.to_csv(customers, locale)))
-    report = views.report(results, plan) + views.actions_report(done)
-    files.append((f"{stem}-report.md", report.encode("utf-8")))
+        files.append((file_name(n, "customer-answers", "csv"), sheets.to_csv(customers, locale)))
+    report = views.report(results, plan, owners, trend) + views.actions_report(done)
+    files.append((file_name(n, "report", "md"), report.encode("utf-8")))
     return tables, files
 
 
@@ -81,10 +84,25 @@ class ExportService:
         )
         live = await self.ctx.store.touchpoints.live(results.ws.id)
         actions = Actions(records, {tp.id: (tp.number, tp.text) for tp in live}, channels)
-        stem = f"touchwheel-round{results.rnd.number}"
+        trend = await self.roundness(results)
         with self.ctx.speaking(results.ws.locale):
             # The thread runs in a copy of this context: in the workshop's language.
-            tables, files = await asyncio.to_thread(build, results, plan, owners, actions, stem)
-        workbook = await self.results.renderer.workbook(tables)
+            tables, files = await asyncio.to_thread(build, results, plan, owners, actions, trend)
+        workbook = await self.results.renderer.workbook(tables, results.ws.locale)
         png = await self.results.wheel_png(results)
-        return [(f"{stem}.xlsx", workbook), *files, (f"{stem}-wheel.png", png)]
+        n = results.rnd.number
+        return [(file_name(n, ext="xlsx"), workbook), *files, (file_name(n, "wheel"), png)]
+
+    async def roundness(self, results: Results) -> list[tuple[int, float]]:
+        """(round number, roundness) of every round whose results were shown, up to this
+        one: the report's trend, the same rounds /history draws."""
+        rounds = [
+            r
+            for r in await self.ctx.store.rounds.for_workshop(results.ws.id)
+            if r.status is RoundStatus.CLOSED and r.results_shown and r.number < results.rnd.number
+        ]
+        trend = []
+        for rnd in rounds:
+            _items, _answers, score = await self.results.scored(rnd, results.ws.chat_id)
+            trend.append((rnd.number, score.roundness))
+        return [*trend, (results.rnd.number, results.score.roundness)]

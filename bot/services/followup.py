@@ -11,8 +11,8 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
-from bot.core import localized
 from bot.core.effect import done_marks
+from bot.core.filenames import file_name
 from bot.core.ideas import normalise
 from bot.core.plan import action_for
 from bot.core.playbook import load_playbook
@@ -26,6 +26,7 @@ from bot.services.settings import ChatSettings
 from bot.services.steering import Steering
 from bot.services.telegram import send_private
 from bot.views import followup as views
+from bot.views import pictures
 from bot.views.common import NO_PLAN
 from bot.views.plan import shown
 from storage.db import utcnow
@@ -289,8 +290,9 @@ class FollowUpService:
 
     # --- history ------------------------------------------------------------------------------
 
-    async def history(self, chat_id: int) -> tuple[bytes, str, str] | None:
-        """The trend chart, its caption and the table (None: no shown results yet)."""
+    async def history(self, chat_id: int) -> tuple[str, bytes, str, str] | None:
+        """The trend chart's file name and picture, its caption and the table (None: no
+        shown results yet)."""
         store = self.ctx.store
         ws = await self.workshop(chat_id)
         if ws is None:
@@ -305,19 +307,19 @@ class FollowUpService:
         computed = [await self.results.compute(r) for r in rounds]
         zone = ZoneInfo(await self.settings.zone(chat_id))
         labels = [
-            f"{r.number} · "
-            + localized.day((r.closed_at or r.deadline).astimezone(zone), ws.locale, year=False)
+            pictures.round_label(r.number, (r.closed_at or r.deadline).astimezone(zone))
             for r in rounds
         ]
-        series = views.history_series(computed)
+        series = pictures.in_list_order(views.history_series(computed), computed)
         roundness = [res.score.roundness for res in computed]
         name = ws.topic or computed[-1].chat_title or "Touchwheel"
         numbers = {r.id: r.number for r in await store.rounds.for_workshop(ws.id)}
         plan = await store.plans.for_workshop(ws.id)
         done = done_marks([past(i, numbers[i.round_id]) for i in plan], [r.number for r in rounds])
-        spec = views.history_spec(name, labels, series, roundness, done)
+        spec = pictures.history(name, labels, series, roundness, done)
         png = await self.renderer.history(spec)
         return (
+            file_name(rounds[-1].number, "history"),
             png,
             views.history_caption(len(rounds)),
             views.history_table(rounds, series, roundness),

@@ -16,10 +16,10 @@ from typing import Any, Generic, TypeVar, cast
 
 from bot import metrics
 from bot.core.charts import HistorySpec, WheelSpec
-from bot.core.sheets import Sheets
+from bot.core.sheets import Sheets, Workbook
 
 log = logging.getLogger(__name__)
-Spec = TypeVar("Spec", WheelSpec, HistorySpec, Sheets)
+Spec = TypeVar("Spec", WheelSpec, HistorySpec, Workbook)
 Result = TypeVar("Result")
 
 # The worker's entry point. Named, never imported here: importing it loads matplotlib.
@@ -99,9 +99,9 @@ class Renderer:
     async def history(self, spec: HistorySpec) -> bytes:
         return await self._run(HISTORY_PNG, spec)
 
-    async def workbook(self, sheets: Sheets) -> bytes:
-        """The tables as one XLSX workbook."""
-        return await self._run(WORKBOOK_XLSX, sheets)
+    async def workbook(self, sheets: Sheets, locale: str = "en") -> bytes:
+        """The tables as one XLSX workbook, its dates shown as `locale` writes them."""
+        return await self._run(WORKBOOK_XLSX, Workbook(sheets, locale))
 
     async def close(self) -> None:
         """Let a picture being drawn finish, then stop the worker."""

@@ -12,6 +12,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from bot.context import AppContext
 from bot.core.cooldown import Cooldown
 from bot.core.effect import ActionRecord, Effect, Past, action_records, carry_over, plan_effect
+from bot.core.filenames import file_name
 from bot.core.ideas import normalise
 from bot.core.plan import build_plan, corrected, is_unsure
 from bot.core.playbook import load_model, load_playbook
@@ -20,9 +21,10 @@ from bot.domain import Choice, Entry, RoundStatus
 from bot.services.render import Renderer
 from bot.services.settings import ChatSettings
 from bot.services.telegram import send_chunks
+from bot.views import pictures
 from bot.views.effect import effect_lines
 from bot.views.plan import plan_keyboard, plan_lines
-from bot.views.results import Results, again_later, caption, table_lines, wheel_spec
+from bot.views.results import Results, again_later, caption, table_lines
 from storage.models import PlanItem, Round, RoundItem, Workshop
 
 
@@ -264,7 +266,7 @@ class ResultsService:
         """The wheel for these results, drawn in the render worker, in the workshop's
         language."""
         with self.ctx.speaking(results.ws.locale):
-            spec = wheel_spec(results)
+            spec = pictures.wheel(results)
         return await self.renderer.wheel(spec)
 
     async def plan_message(
@@ -308,7 +310,7 @@ class ResultsService:
         png = await self.wheel_png(results)
         wheel = await self.ctx.bot.send_photo(
             ws.chat_id,
-            BufferedInputFile(png, "wheel.png"),
+            BufferedInputFile(png, file_name(results.rnd.number, "wheel")),
             caption=text,
             message_thread_id=ws.thread_id,
         )

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.core import localized
 from bot.core.effect import ActionRecord
 from bot.core.sheets import Cell, Table
 from bot.core.text import plain
 from bot.domain import CRITERIA, CUSTOMER, TEAM
-from bot.views.common import criterion_name, show_date, stage_label, user_label
-from bot.views.effect import local_date
+from bot.views.common import criterion_name, current_locale, num, stage_label, user_label
 from bot.views.plan import shown
 from bot.views.results import Results, customers_line, gap_lines, rated_line, title
-from storage.models import PlanItem, User
+from storage.models import PlanItem, RoundItem, User
 
 # What people type must not make Markdown in the report: links and images ([x](…), ![](…)),
 # raw HTML, emphasis, code, table cells. A backslash makes any of these literal (CommonMark).
@@ -29,7 +31,29 @@ def md(text: str) -> str:
 
 
 def _one(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+    """A score in the report: 6.3 / 6,3."""
+    return "" if value is None else num(value)
+
+
+def _day(value: date) -> str:
+    """A date in the report: 16 Dec 2026 / 16 дек. 2026 / 16 dec 2026."""
+    return localized.day(value, current_locale())
+
+
+def _due(iso: str | None) -> date | None:
+    """A stored due date (ISO) as a date cell."""
+    return date.fromisoformat(iso) if iso else None
+
+
+def _local_day(moment: datetime | None, zone: str) -> date | None:
+    """A stored moment as the chat's day, a date cell."""
+    return moment.astimezone(ZoneInfo(zone)).date() if moment else None
+
+
+def in_list_order(results: Results) -> list[RoundItem]:
+    """The round's touchpoints by their list numbers, as the tables show them (the wheel
+    groups them by stage instead)."""
+    return sorted(results.items, key=lambda item: item.number)
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -61,7 +85,7 @@ def touchpoint_table(
         _("Due"),
     ]
     rows: list[list[Cell]] = []
-    for item in results.items:
+    for item in in_list_order(results):
         spoke = results.spoke(item)
         entry = by_touchpoint.get(item.touchpoint_id)
         owner = owners.get(entry.owner_id) if entry and entry.owner_id else None
@@ -82,7 +106,7 @@ def touchpoint_table(
                 criterion_name(spoke.weakest) if spoke.weakest else "",
                 entry.action if entry else "",
                 user_label(owner) if owner else "",
-                show_date(entry.due_date) if entry and entry.due_date else "",
+                _due(entry.due_date) if entry else None,
             ]
         )
     return headers, rows
@@ -100,7 +124,15 @@ def answer_table(results: Results, source: str = TEAM) -> Table:
     names = {c: criterion_name(c) for c in CRITERIA}
     rows: list[list[Cell]] = []
     mine = [a for a in results.answers if a.source == source]
-    for answer in sorted(mine, key=lambda a: (a.rater_id, position[a.touchpoint_id].position)):
+    # Each rater's answers by list number, the criteria in their usual order.
+    for answer in sorted(
+        mine,
+        key=lambda a: (
+            a.rater_id,
+            position[a.touchpoint_id].number,
+            CRITERIA.index(a.criterion),
+        ),
+    ):
         alias = pseudonyms.setdefault(answer.rater_id, f"{prefix}{len(pseudonyms) + 1}")
         item = position[answer.touchpoint_id]
         rows.append([alias, item.number, item.text, names[answer.criterion], answer.value])
@@ -117,7 +149,7 @@ def plan_table(
         _("Overall"),
         _("Weakest"),
         _("Action"),
-        _("Short plan"),
+        _("Short plan: the weakest, shown by /plan"),
         _("Owner"),
         _("Due"),
         _("Done"),
@@ -131,7 +163,7 @@ def plan_table(
             p.action,
             _("yes") if p.short else "",
             user_label(owners[p.owner_id]) if p.owner_id and p.owner_id in owners else "",
-            show_date(p.due_date) if p.due_date else "",
+            _due(p.due_date),
             _("yes") if p.done_at else "",
         ]
         for p in plan
@@ -174,8 +206,8 @@ def actions_table(
                 channels.get(item.touchpoint_id, ""),
                 item.action,
                 user_label(owner) if owner else "",
-                show_date(item.due_date) if item.due_date else "",
-                local_date(item.done_at, zone) if item.done_at else "",
+                _due(item.due_date),
+                _local_day(item.done_at, zone),
                 item.made_round,
                 record.round_done,
                 _round(record.change, 1),
@@ -194,7 +226,9 @@ def actions_report(table: Table) -> str:
         if value is None:
             return ""
         if isinstance(value, float):
-            return f"{value:+.1f}".replace("-", "−")
+            return localized.signed(value, current_locale())
+        if isinstance(value, date):
+            return _day(value)
         return md(str(value))
 
     lines = [
@@ -208,41 +242,85 @@ def actions_report(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report(results: Results, plan: Sequence[PlanItem]) -> str:
-    """The round in Markdown: verdict, ranking table and the plan."""
+def roundness_trend(trend: Sequence[tuple[int, float]]) -> str:
+    """ "Roundness: 66 in round 1 → 86 in round 2" ("" for fewer than two rounds)."""
+    if len(trend) < 2:
+        return ""
+    steps = [
+        _("{index} in round {n}").format(index=round(index), n=number) for number, index in trend
+    ]
+    return _("Roundness: {trend}").format(trend=" → ".join(steps))
+
+
+def plan_entry(item: RoundItem, entry: PlanItem, owners: Mapping[int, User], zone: str) -> str:
+    """One item of the report's plan: the spoke, its weakest criterion and the action, then
+    who owns it, by when, and whether it is done."""
+    parts = [
+        f"**{entry.number}. {md(item.text)}** ({criterion_name(entry.criterion)}): "
+        + md(entry.action)
+    ]
+    owner = owners.get(entry.owner_id) if entry.owner_id else None
+    if owner is not None:
+        parts.append(_("owner: {name}").format(name=md(user_label(owner))))
+    due = _due(entry.due_date)
+    if due is not None:
+        parts.append(_("due: {date}").format(date=_day(due)))
+    done = _local_day(entry.done_at, zone)
+    if done is not None:
+        parts.append(_("done on {date}").format(date=_day(done)))
+    return "- " + " · ".join(parts)
+
+
+def report(
+    results: Results,
+    plan: Sequence[PlanItem],
+    owners: Mapping[int, User] | None = None,
+    trend: Sequence[tuple[int, float]] = (),
+) -> str:
+    """The round in Markdown: verdict, the roundness round by round, the ranking table with
+    each spoke's change since the round before, and the plan with owners and due dates
+    (`trend`: (round number, roundness) of every round shown so far)."""
+    owners = owners or {}
     score = results.score
+    compare = bool(results.previous)
+    heads = [
+        "#",
+        _("Touchpoint"),
+        *(criterion_name(c) for c in CRITERIA),
+        _("Overall"),
+        *([_("Change")] if compare else []),
+        "n",
+    ]
     lines = [
         f"# {md(title(results))}",
         "",
-        rated_line(score) + " · " + _("mean score {mean:.1f}").format(mean=score.mean),
+        rated_line(score) + " · " + _("mean score {mean}").format(mean=num(score.mean)),
         "",
-        "| # | "
-        + _("Touchpoint")
-        + " | "
-        + " | ".join(criterion_name(c) for c in CRITERIA)
-        + " | "
-        + _("Overall")
-        + " | n |",
-        "|---|---|---|---|---|---|---|",
     ]
+    if trend_line := roundness_trend(trend):
+        lines += [trend_line, ""]
+    lines += ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     by_id = {i.touchpoint_id: i for i in results.items}
     for spoke in score.ranking:
         ranked = by_id[spoke.touchpoint_id]
-        cells = " | ".join(_one(spoke.criteria[c].mean) for c in CRITERIA)
+        cells = [_one(spoke.criteria[c].mean) for c in CRITERIA]
         flag = " ⚠" if spoke.disagreement else ""
-        lines.append(
-            f"| {ranked.number} | {md(ranked.text)}{flag} | {cells} | "
-            f"{_one(spoke.overall)} | {spoke.raters} |"
-        )
+        row = [str(ranked.number), md(ranked.text) + flag, *cells, _one(spoke.overall)]
+        if compare:
+            before = results.previous.get(spoke.touchpoint_id)
+            moved = None if before is None or spoke.overall is None else spoke.overall - before
+            row.append("" if moved is None else localized.signed(moved, current_locale()))
+        lines.append("| " + " | ".join([*row, str(spoke.raters)]) + " |")
     if results.with_customers:
         lines += ["", "## " + _("Customers and the team"), "", customers_line(results), ""]
         heads = [_("Touchpoint"), _("Team"), _("Customers"), _("Gap")]
         lines += ["| # | " + " | ".join(heads) + " |", "|---|---|---|---|---|"]
         for spoke in score.gaps:
             gapped = by_id[spoke.touchpoint_id]
+            gap = localized.signed(spoke.gap or 0.0, current_locale())
             lines.append(
                 f"| {gapped.number} | {md(gapped.text)} | {_one(spoke.team)} | "
-                f"{_one(spoke.customer)} | {spoke.gap or 0.0:+.1f} |"
+                f"{_one(spoke.customer)} | {gap} |"
             )
         gaps = gap_lines(results, name=lambda text: escape(md(text)))
         lines += [""] + [plain(line) for line in gaps[1:]]
@@ -250,8 +328,5 @@ def report(results: Results, plan: Sequence[PlanItem]) -> str:
     for entry in shown(plan, every=False):
         item = by_id.get(entry.touchpoint_id)
         if item is not None:
-            lines.append(
-                f"- **{entry.number}. {md(item.text)}** ({criterion_name(entry.criterion)})"
-                f": {md(entry.action)}"
-            )
+            lines.append(plan_entry(item, entry, owners, results.zone))
     return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ unfinished item carried with its owner and date, and the same figures in the exp
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -87,10 +87,12 @@ async def test_round_two_shows_what_the_plan_did(
     sheet = openpyxl.load_workbook(io.BytesIO(book.file or b""))["Actions"]
     rows = {(row[1], row[7]): row for row in sheet.iter_rows(min_row=2, values_only=True)}
     two_weeks, today = date.today() + timedelta(weeks=2), date.today()
-    done = ("@bob", day(two_weeks, "en"), day(today, "en"), 1, 2, 4.0)
+    # Due and done are date cells (openpyxl reads them back as midnight datetimes).
+    due_cell, done_cell = (datetime.combine(d, time()) for d in (two_weeks, today))
+    done = ("@bob", due_cell, done_cell, 1, 2, 4.0)
     assert rows["Phone line", 1][4:] == done
     # Still under 7: the phone line has a fresh item of round 2, with the next action.
     assert rows["Phone line", 2][4:] == (None, None, None, 2, None, 0)
     assert rows["Phone line", 2][3] != rows["Phone line", 1][3]
-    assert rows["Delivery", 1][4:] == ("@alice", day(due, "en"), None, 1, None, 0)
+    assert rows["Delivery", 1][4:] == ("@alice", datetime.combine(due, time()), None, 1, None, 0)
     assert {name for name, _round in rows} == {"Phone line", "Delivery"}  # never on a plan
