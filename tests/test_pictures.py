@@ -37,7 +37,7 @@ from bot.render.wheel import (
 from bot.services.render import Renderer
 from bot.views import export as export_views
 from bot.views import pictures
-from bot.views.results import Results
+from bot.views.results import Results, wheel_spec
 from storage.models import PlanItem, Round, RoundItem, User, Workshop
 from tests.harness import Harness
 from tests.test_rating import Team
@@ -59,14 +59,14 @@ async def test_the_pictures_speak_the_chat_language(harness: Harness) -> None:
     results = await harness.dp["results"].latest(team.chat.id)
     assert results is not None
     with harness.ctx.speaking("ru"):
-        wheel = pictures.wheel(results)
+        wheel = wheel_spec(results)
         label = pictures.round_label(2, datetime(2026, 12, 16, 10, tzinfo=UTC))
         trend = pictures.history("T", [label], {}, [80.0])
     assert wheel.locale == "ru" and trend.locale == "ru"
     assert wheel.stage_names[Stage.BEFORE] == "до обращения" and wheel.stage_none == "без этапа"
     assert label == "Раунд 2\n16 дек."
     with harness.ctx.speaking("en"):
-        names = pictures.wheel(results).stage_names
+        names = wheel_spec(results).stage_names
     # Words that fit a clinic or a town hall as well as a shop.
     assert not any("purchase" in name for name in names.values())
 

@@ -21,10 +21,9 @@ from bot.domain import Choice, Entry, RoundStatus
 from bot.services.render import Renderer
 from bot.services.settings import ChatSettings
 from bot.services.telegram import send_chunks
-from bot.views import pictures
 from bot.views.effect import effect_lines
 from bot.views.plan import plan_keyboard, plan_lines
-from bot.views.results import Results, again_later, caption, table_lines
+from bot.views.results import Results, again_later, caption, table_lines, wheel_spec
 from storage.models import PlanItem, Round, RoundItem, Workshop
 
 
@@ -266,7 +265,7 @@ class ResultsService:
         """The wheel for these results, drawn in the render worker, in the workshop's
         language."""
         with self.ctx.speaking(results.ws.locale):
-            spec = pictures.wheel(results)
+            spec = wheel_spec(results)
         return await self.renderer.wheel(spec)
 
     async def plan_message(

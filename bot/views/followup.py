@@ -9,7 +9,6 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.core.charts import HistorySpec, Series
 from bot.core.schedule import Every, ScheduleSpec
 from bot.core.text import TELEGRAM_TEXT_LIMIT, chunk_lines, shorten
 from bot.i18n import N_
@@ -143,27 +142,6 @@ def history_series(computed: Sequence[Results]) -> Trend:
         )
         for tp, name in names.items()
     }
-
-
-def history_spec(
-    name: str,
-    labels: list[str],
-    series: Trend,
-    roundness: list[float],
-    done: Mapping[int, Sequence[int]] | None = None,
-) -> HistorySpec:
-    """The trend chart: one line per touchpoint, the roundness on the right axis; ✓ on a
-    line at the first round after its action was done (`done`: touchpoint -> indices)."""
-    done = done or {}
-    return HistorySpec(
-        title=name + " · " + _("history"),
-        rounds=labels,
-        series=[Series(text, values, done.get(tp, ())) for tp, (text, values) in series.items()],
-        roundness=roundness,
-        score_axis=_("Overall score"),
-        roundness_label=_("Roundness (right axis)"),
-        done_label="✓ " + _("Rated after its action was done") if any(done.values()) else "",
-    )
 
 
 def history_caption(rounds: int) -> str:

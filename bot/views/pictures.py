@@ -1,41 +1,18 @@
-"""What the pictures say, in the chat's language: the wheel's stage names and number format,
-the history chart's texts, and the order of its lines."""
+"""What the history chart says, in the chat's language, and the order of its lines (the
+wheel's spec is `views.results.wheel_spec`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.core import localized
-from bot.core.charts import HistorySpec, Series, WheelSpec
-from bot.domain import Stage
+from bot.core.charts import HistorySpec, Series
 from bot.views.common import current_locale
 from bot.views.followup import Trend
-from bot.views.results import Results, wheel_spec
-
-
-def stage_names() -> dict[Stage, str]:
-    """The journey stages on the wheel's band, in words that fit any business: a clinic, a
-    shop, a town hall."""
-    return {
-        Stage.BEFORE: _("before the service"),
-        Stage.DURING: _("during the service"),
-        Stage.AFTER: _("after the service"),
-    }
-
-
-def wheel(results: Results) -> WheelSpec:
-    """The wheel's spec, its stages named for any business and its numbers in the current
-    language."""
-    return replace(
-        wheel_spec(results),
-        stage_names=stage_names(),
-        stage_none=_("no stage"),
-        locale=current_locale(),
-    )
+from bot.views.results import Results
 
 
 def in_list_order(series: Trend, computed: Sequence[Results]) -> Trend:

@@ -17,7 +17,7 @@ from bot.core.scoring import Answer, RoundScore, SpokeScore, Verdict
 from bot.core.text import shorten
 from bot.domain import CRITERIA, Criterion, Stage
 from bot.i18n import N_
-from bot.views.common import day, num, show_date, signed, user_label
+from bot.views.common import current_locale, day, num, show_date, signed, user_label
 from storage.models import PlanItem, Round, RoundItem, User, Workshop
 
 WHEEL_TITLE_NAME_WIDTH = 44  # the picture's title fits one line at 19 pt
@@ -167,6 +167,16 @@ def rated_line(score: RoundScore) -> str:
     )
 
 
+def stage_names() -> dict[Stage, str]:
+    """The journey stages on the wheel's band, in words that fit any business: a clinic, a
+    shop, a town hall."""
+    return {
+        Stage.BEFORE: _("before the service"),
+        Stage.DURING: _("during the service"),
+        Stage.AFTER: _("after the service"),
+    }
+
+
 def wheel_spec(results: Results) -> WheelSpec:
     score = results.score
     done = results.effect.done_ids() if results.effect else set()
@@ -196,11 +206,9 @@ def wheel_spec(results: Results) -> WheelSpec:
         subtitle=rated_line(score),
         spokes=spokes,
         mean=score.mean if score.ranking else None,
-        stage_names={
-            Stage.BEFORE: _("before the purchase"),
-            Stage.DURING: _("during the purchase"),
-            Stage.AFTER: _("after the purchase"),
-        },
+        stage_names=stage_names(),
+        stage_none=_("no stage"),
+        locale=current_locale(),
         legend_team=team_legend,
         legend_previous=_("Previous round"),
         legend_customer=_("Customers"),
