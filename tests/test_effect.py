@@ -465,7 +465,10 @@ def test_a_recovered_item_leaves_the_short_plan_but_not_plan_all() -> None:
     i18n = make_i18n("en")
     with i18n.context(), i18n.use_locale("en"):
         lines = plan_lines(
-            [plan_item(1, done_at=DAY), plan_item(2, made_round=1)],
+            [
+                plan_item(1, done_at=DAY, score=5.0, weakest_score=4.0),
+                plan_item(2, made_round=1, score=5.0, weakest_score=4.0),
+            ],
             {1: "Phone", 2: "Delivery"},
             {},
             TODAY,
@@ -473,6 +476,9 @@ def test_a_recovered_item_leaves_the_short_plan_but_not_plan_all() -> None:
             current=2,
         )
     text = "\n".join(lines)
+    # The carried item's criterion is what its action works on, not necessarily the weakest.
+    assert "1. <b>Phone</b> — 5.0, weakest: response speed 4.0" in text
+    assert "2. <b>Delivery</b> — 5.0, the action works on: response speed 4.0" in text
     assert "→ action 1\n✅ 20 Nov 2026\n" in text  # done: no "no owner" line for it
     assert "→ action 2\n🔁 since round 1\n" in text
     assert "No owner or date yet: 2." in text  # once, at the end; 1 is done

@@ -64,8 +64,16 @@ def plan_lines(
             lines.append(f"{item.number}. <b>{text}</b>")
         else:
             weakest = "—" if item.weakest_score is None else num(item.weakest_score)
+            # A carried item keeps the action it was given: its criterion may no longer be
+            # the spoke's weakest, so it is named as what the action works on.
+            carried = current is not None and (item.made_round or current) < current
+            template = (
+                _("{n}. <b>{text}</b> — {overall}, the action works on: {criterion} {value}")
+                if carried
+                else _("{n}. <b>{text}</b> — {overall}, weakest: {criterion} {value}")
+            )
             lines.append(
-                _("{n}. <b>{text}</b> — {overall}, weakest: {criterion} {value}").format(
+                template.format(
                     n=item.number,
                     text=text,
                     overall=num(item.score),
