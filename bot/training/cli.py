@@ -39,7 +39,7 @@ def run(command: str, corpus: Path, output: Path | None) -> int:
     from bot.core.playbook import load_playbook
     from bot.training.corpus import background, read_corpus
     from bot.training.evaluate import lobo, report
-    from bot.training.model import features_of, train
+    from bot.training.model import train, vectorise
 
     playbook = load_playbook()
     settings = Settings()
@@ -49,9 +49,9 @@ def run(command: str, corpus: Path, output: Path | None) -> int:
         print(f"touchwheel: {exc}", file=sys.stderr)
         return 1
     started = time.perf_counter()
-    features = features_of(examples, playbook)
+    vectors = vectorise(examples, playbook)
     if command == "train":
-        model = train(examples, features, playbook, settings)
+        model = train(vectors, playbook, settings)
         output = output or MODEL
         model.save(output)
         print(
@@ -60,7 +60,7 @@ def run(command: str, corpus: Path, output: Path | None) -> int:
             f"({output.stat().st_size:,} bytes, {time.perf_counter() - started:.1f}s)"
         )
         return 0
-    folds = lobo(examples, features, playbook, settings, progress=print)
+    folds = lobo(vectors, settings, progress=print)
     output = output or REPORT
     output.write_text(
         report(examples, folds, playbook, settings, time.perf_counter() - started) + "\n",

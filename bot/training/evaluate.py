@@ -13,9 +13,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.core.playbook import FALLBACK, LANGUAGES, Playbook, load_model
 from bot.training.corpus import BACKGROUND, GUIDE, MIXED, PLAYBOOK, Example, Settings, fingerprint
-from bot.training.model import Features, Prediction, classes_of, predict, train
+from bot.training.model import Prediction, Vectors, classes_of, train_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,24 +28,20 @@ class Fold:
 
 
 def lobo(
-    examples: Sequence[Example],
-    features: dict[str, Features],
-    playbook: Playbook,
+    vectors: Vectors,
     settings: Settings,
     progress: Callable[[str], None] = lambda _line: None,
 ) -> list[Fold]:
     results = []
-    for business in sorted({e.business for e in examples} - BACKGROUND):
+    for business in sorted(set(vectors.businesses) - BACKGROUND):
         started = time.perf_counter()
-        model = train(
-            [e for e in examples if e.business != business], features, playbook, settings
-        )
-        test = [e for e in examples if e.business == business]
-        predictions = [predict(model, e, features[e.text]) for e in test]
-        results.append(Fold(business, model.threshold, predictions))
-        right = sum(p.channel == e.channel for p, e in zip(predictions, test, strict=True))
+        trained = train_rows(vectors, vectors.rows(without=frozenset({business})), settings)
+        test = np.flatnonzero(vectors.businesses == business)
+        predictions = trained.predict(vectors, test)
+        results.append(Fold(business, trained.threshold, predictions))
+        right = sum(p.channel == p.example.channel for p in predictions)
         progress(
-            f"{business:<14} {right}/{len(test)} right, threshold {model.threshold:.2f} "
+            f"{business:<14} {right}/{len(test)} right, threshold {trained.threshold:.2f} "
             f"({time.perf_counter() - started:.1f}s)"
         )
     return results
