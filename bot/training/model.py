@@ -2,9 +2,11 @@
 
 A linear SVM (one-vs-rest, L2) over `Playbook.features`: features seen in fewer than `min_df`
 training texts are dropped, the rest weighted by inverse document frequency and each text
-scaled to unit length; weights under `prune` are cut. The scores become probabilities by a
-softmax whose temperature is fitted (least log-loss) on business-grouped out-of-fold scores,
-and the same out-of-fold probabilities choose the abstention threshold. The result is the
+scaled to unit length; weights under `prune` are cut. Which of `Settings.grid` (C, the weight
+of the background lines, whether a feature must occur in more than one business) is chosen by
+business-grouped out-of-fold accuracy on the training set. The scores become probabilities by
+a softmax whose temperature is fitted (least log-loss) on the chosen settings' out-of-fold
+scores, and the same out-of-fold probabilities choose the abstention threshold. The result is the
 pure-Python `LinearModel` the bot scores with. Deterministic: liblinear with a fixed seed,
 folds dealt by business name.
 
@@ -27,8 +29,16 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.svm import LinearSVC
 
 from bot.core.linear import LinearModel
-from bot.core.playbook import FALLBACK, Playbook
-from bot.training.corpus import BACKGROUND, Example, Settings, fingerprint
+from bot.core.playbook import FALLBACK, Playbook, readable
+from bot.training.corpus import (
+    BACKGROUND,
+    GUIDE,
+    PLAYBOOK,
+    Choice,
+    Example,
+    Settings,
+    fingerprint,
+)
 
 # Temperatures tried for the softmax: 1 to 100, 40 steps a decade.
 TEMPERATURES = np.array([10 ** (k / 40) for k in range(81)])
@@ -57,6 +67,8 @@ class Vectors:
     x: sp.csr_matrix  # example × feature: 1 when the text has the feature
     y: np.ndarray  # example → its class's index
     businesses: np.ndarray  # example → its business
+    short: np.ndarray  # example → whether it is a playbook.toml or GUIDE.md line
+    readable: np.ndarray  # feature → more than a character n-gram (`playbook.readable`)
 
     def rows(self, *, without: frozenset[str] = frozenset()) -> np.ndarray:
         return np.flatnonzero(~np.isin(self.businesses, list(without)))
@@ -79,6 +91,8 @@ def vectorise(examples: Sequence[Example], playbook: Playbook) -> Vectors:
         x,
         np.array([index[e.channel] for e in examples]),
         np.array([e.business for e in examples]),
+        np.array([e.business in {PLAYBOOK, GUIDE} for e in examples]),
+        np.array([readable(str(name)) for name in names]),
     )
 
 
@@ -87,20 +101,23 @@ class Fitted:
     """A fitted model in arrays: what `LinearModel` would hold, over `columns` of `Vectors`."""
 
     columns: np.ndarray  # the features it knows, as columns of Vectors.x
+    readable: np.ndarray  # per column: more than a character n-gram
     idf: np.ndarray  # per column, float32 as in the model file
     coef: np.ndarray  # class × column, float32, pruned
     intercepts: np.ndarray  # per class
 
     def scores(self, x: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        """(scores per row and class, whether the row has any feature the model knows),
-        as `LinearModel.scores` computes them."""
+        """(scores per row and class, whether the row has an answer: a feature the model
+        knows that is more than a character n-gram), as `Playbook.probabilities` computes
+        them."""
         known = x[:, self.columns].tocsr().astype(np.float64)
+        answer = np.asarray(known[:, np.flatnonzero(self.readable)].sum(axis=1)).ravel() > 0
         known = known.multiply(self.idf.astype(np.float64)[None, :]).tocsr()
         norms = np.sqrt(np.asarray(known.multiply(known).sum(axis=1)).ravel())
         has = np.diff(known.indptr) > 0
         known = sp.diags(1 / np.where(has, norms, 1.0)) @ known
         scores = np.asarray(known @ self.coef.astype(np.float64).T) + self.intercepts[None, :]
-        return scores, has
+        return scores, has & answer
 
     def model(self, vectors: Vectors, info: dict[str, object]) -> LinearModel:
         names = vectors.names[self.columns]
@@ -112,19 +129,36 @@ class Fitted:
         return LinearModel.build(vectors.classes, self.intercepts.tolist(), rows, info=info)
 
 
-def fit(vectors: Vectors, rows: np.ndarray, settings: Settings) -> Fitted:
+def _spread(vectors: Vectors, rows: np.ndarray) -> np.ndarray:
+    """Per feature: in how many businesses of `rows` it occurs, a large number when in the
+    background lines."""
+    spread = np.zeros(vectors.x.shape[1], dtype=np.int64)
+    businesses = vectors.businesses[rows]
+    for business in set(businesses):
+        seen = vectors.x[rows[businesses == business]].getnnz(axis=0) > 0
+        spread += seen * (len(rows) if business in BACKGROUND else 1)
+    return spread
+
+
+def fit(vectors: Vectors, rows: np.ndarray, settings: Settings, choice: Choice) -> Fitted:
     """A model trained on `rows` of `vectors`."""
     x = vectors.x[rows].tocsc()
     df = np.diff(x.indptr)
-    columns = np.flatnonzero(df >= max(settings.min_df, 1))
+    wanted = df >= max(settings.min_df, 1)
+    if choice.businesses > 1:
+        wanted &= _spread(vectors, rows) >= choice.businesses
+    columns = np.flatnonzero(wanted)
     # As sklearn's TfidfTransformer(smooth_idf=True) computes it.
     idf = np.log((1 + len(rows)) / (1 + df[columns])) + 1
     x = x[:, columns].tocsr().multiply(idf).tocsr()
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     x = x.multiply(1 / np.maximum(norms, 1e-12)[:, None]).tocsr()
     y = vectors.y[rows]
-    svm = LinearSVC(C=settings.c, max_iter=20_000, random_state=settings.seed)
-    svm.fit(x, y)
+    weight = None
+    if choice.background != 1:
+        weight = np.where(vectors.short[rows], choice.background, 1.0)
+    svm = LinearSVC(C=choice.c, max_iter=20_000, random_state=settings.seed)
+    svm.fit(x, y, sample_weight=weight)
     n = len(vectors.classes)
     coef = np.zeros((n, len(columns)))
     intercepts = np.full(n, -10.0)  # a class missing from `rows`: never
@@ -135,7 +169,13 @@ def fit(vectors: Vectors, rows: np.ndarray, settings: Settings) -> Fitted:
         coef[svm.classes_] = svm.coef_
         intercepts[svm.classes_] = svm.intercept_
     coef[np.abs(coef) < settings.prune] = 0.0
-    return Fitted(columns, idf.astype(np.float32), coef.astype(np.float32), intercepts)
+    return Fitted(
+        columns,
+        vectors.readable[columns],
+        idf.astype(np.float32),
+        coef.astype(np.float32),
+        intercepts,
+    )
 
 
 def folds(businesses: Sequence[str], k: int) -> list[list[str]]:
@@ -145,14 +185,14 @@ def folds(businesses: Sequence[str], k: int) -> list[list[str]]:
 
 
 def out_of_fold(
-    vectors: Vectors, rows: np.ndarray, settings: Settings
+    vectors: Vectors, rows: np.ndarray, settings: Settings, choice: Choice
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, their scores, whether known) for every business's rows among `rows`, each
     scored by a model trained on `rows` without its fold."""
     held_rows, scores, known = [], [], []
     for held in folds(list(vectors.businesses[rows]), settings.folds):
         inside = np.isin(vectors.businesses[rows], held)
-        model = fit(vectors, rows[~inside], settings)
+        model = fit(vectors, rows[~inside], settings, choice)
         s, k = model.scores(vectors.x[rows[inside]])
         held_rows.append(rows[inside])
         scores.append(s)
@@ -213,8 +253,10 @@ def choose_threshold(right: np.ndarray, probability: np.ndarray, settings: Setti
 @dataclass(frozen=True, slots=True, eq=False)
 class Trained:
     fitted: Fitted
+    choice: Choice
     temperature: float
     threshold: float
+    accuracy: dict[Choice, float]  # each candidate's out-of-fold accuracy
 
     def predict(self, vectors: Vectors, rows: np.ndarray) -> list[Prediction]:
         scores, known = self.fitted.scores(vectors.x[rows])
@@ -226,14 +268,27 @@ class Trained:
 
 
 def train_rows(vectors: Vectors, rows: np.ndarray, settings: Settings) -> Trained:
-    """Temperature and threshold from business-grouped folds of `rows`, then the model on
-    all of them."""
-    held, scores, known = out_of_fold(vectors, rows, settings)
-    y = vectors.y[held]
+    """The settings, temperature and threshold from business-grouped folds of `rows`, then
+    the model on all of them. Of `settings.grid` the one with the most out-of-fold lines
+    right (argmax) wins, the first of equals; its out-of-fold scores fit the temperature and
+    the threshold."""
+    accuracy: dict[Choice, float] = {}
+    chosen = None
+    for choice in settings.grid:
+        held, scores, known = out_of_fold(vectors, rows, settings, choice)
+        y = vectors.y[held]
+        right = (np.argmax(scores, axis=1) == y) & known
+        accuracy[choice] = float(right.mean()) if len(right) else 0.0
+        if chosen is None or accuracy[choice] > accuracy[chosen[0]]:
+            chosen = (choice, y, scores, known)
+    if chosen is None:
+        raise ValueError("training: the settings' grid is empty")
+    choice, y, scores, known = chosen
     temperature = calibrate(scores[known], y[known])
     best, probability = top(scores, known, temperature)
     threshold = choose_threshold(best == y, probability, settings)
-    return Trained(fit(vectors, rows, settings), temperature, threshold)
+    fitted = fit(vectors, rows, settings, choice)
+    return Trained(fitted, choice, temperature, threshold, accuracy)
 
 
 def train(vectors: Vectors, playbook: Playbook, settings: Settings) -> LinearModel:
@@ -244,6 +299,7 @@ def train(vectors: Vectors, playbook: Playbook, settings: Settings) -> LinearMod
         "examples": len(rows),
         "businesses": sorted(set(vectors.businesses[rows]) - BACKGROUND),
         "settings": dataclasses.asdict(settings),
+        "chosen": dataclasses.asdict(trained.choice),
     }
     stamp = fingerprint(vectors.examples, playbook, dataclasses.asdict(settings))
     model = trained.fitted.model(vectors, info)
