@@ -83,6 +83,8 @@ BUSINESSES = {
     "recruitment",
     "notary",
     "transit",
+    "solar",
+    "travel",
 }
 
 

@@ -33,7 +33,7 @@ LANGUAGES = ("en", "ru", "nl")
 FALLBACK = "fallback"
 MODEL_FILE = "channel_model.json.gz"
 # Bump when `Playbook.features` changes: the model's fingerprint includes it.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 CHAR_NGRAMS = range(2, 6)
 
 _WORD = re.compile(r"[^\W_]+")
@@ -61,6 +61,13 @@ def stems(word: str) -> frozenset[str]:
     return frozenset(
         {word, _STEMMERS["english"].stemWord(word), _STEMMERS["dutch"].stemWord(word)}
     )
+
+
+def readable(feature: str) -> bool:
+    """Whether a feature of `Playbook.features` is more than a character n-gram: a word, a
+    stem, a word pair or a keyword rule. A text the model knows none of these of gets no
+    answer, whatever its n-grams say."""
+    return not feature.startswith("c:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +177,9 @@ class Playbook:
                 found.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
         found.update("w:" + word for word in text_words)
         found.update(f"b:{a} {b}" for a, b in pairwise(text_words))
-        stemmed = [min(stems(word), key=len) for word in text_words]
+        # The shortest stem, the first in order among equally short ones (not whichever a
+        # set yields first: that changes with the process's string hashing).
+        stemmed = [min(stems(word), key=lambda s: (len(s), s)) for word in text_words]
         found.update(f"p:{a} {b}" for a, b in pairwise(stemmed))
         found.update("s:" + s for word in text_words for s in stems(word) if s != word)
         matches = self.matches(text)
@@ -181,9 +190,13 @@ class Playbook:
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Each channel's probability for `text`, most likely first ({} when the model knows
-        none of the text's features: empty, emoji, unseen letters)."""
+        none of the text's features: empty, emoji, unseen letters; nor when it knows only
+        character n-grams, not one word, stem or keyword: gibberish like "xqzv wjkp")."""
         model = load_model()
-        probabilities = model.probabilities(self.features(text))
+        features = self.features(text)
+        if not any(readable(name) and name in model.index for name in features):
+            return {}
+        probabilities = model.probabilities(features)
         if probabilities is None:
             return {}
         ranked = sorted(zip(model.classes, probabilities, strict=True), key=lambda c: -c[1])

@@ -18,6 +18,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("command", choices=("train", "eval"))
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the <business>.tsv files")
     parser.add_argument("--output", type=Path, help=f"default: {MODEL} or {REPORT}")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="eval: businesses left out at a time (processes)"
+    )
     args = parser.parse_args(argv)
     try:
         import sklearn  # noqa: F401
@@ -32,14 +35,14 @@ def main(argv: list[str]) -> int:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        return run(args.command, args.corpus, args.output)
+        return run(args.command, args.corpus, args.output, args.jobs)
 
 
-def run(command: str, corpus: Path, output: Path | None) -> int:
+def run(command: str, corpus: Path, output: Path | None, jobs: int = 1) -> int:
     from bot.core.playbook import load_playbook
     from bot.training.corpus import background, read_corpus
     from bot.training.evaluate import lobo, report
-    from bot.training.model import features_of, train
+    from bot.training.model import train, vectorise
 
     playbook = load_playbook()
     settings = Settings()
@@ -49,9 +52,9 @@ def run(command: str, corpus: Path, output: Path | None) -> int:
         print(f"touchwheel: {exc}", file=sys.stderr)
         return 1
     started = time.perf_counter()
-    features = features_of(examples, playbook)
+    vectors = vectorise(examples, playbook)
     if command == "train":
-        model = train(examples, features, playbook, settings)
+        model = train(vectors, playbook, settings)
         output = output or MODEL
         model.save(output)
         print(
@@ -60,7 +63,7 @@ def run(command: str, corpus: Path, output: Path | None) -> int:
             f"({output.stat().st_size:,} bytes, {time.perf_counter() - started:.1f}s)"
         )
         return 0
-    folds = lobo(examples, features, playbook, settings, progress=print)
+    folds = lobo(vectors, settings, progress=print, jobs=jobs)
     output = output or REPORT
     output.write_text(
         report(examples, folds, playbook, settings, time.perf_counter() - started) + "\n",

@@ -34,8 +34,24 @@ _GUIDE_EXAMPLE = re.compile(r'(?:"([^"]+)"|«([^»]+)»)\s*(?:\([^)]*\)\s*)?is\s
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class Choice:
+    """The settings chosen per training set, by business-grouped cross-validation on it."""
+
     c: float = 1.0  # the linear SVM's inverse L2 strength
+    background: float = 1.0  # the weight of a playbook.toml or GUIDE.md line (others: 1)
+    # A feature is kept when the background lines have it or this many businesses do (a
+    # feature of one business only fits that business's lines and tells nothing of others).
+    businesses: int = 1
+
+
+# Tried in this order, the first of equally good ones is kept. One: the choices tried
+# (docs/playbook.md, "How the settings were chosen") did not carry over to left-out businesses.
+GRID = (Choice(),)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    grid: tuple[Choice, ...] = GRID  # what the cross-validation chooses from
     min_df: int = 1  # a feature must occur in this many training texts
     prune: float = 0.02  # weights smaller than this (in absolute value) are dropped
     folds: int = 5  # business-grouped folds inside the training set, for the threshold
