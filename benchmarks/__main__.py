@@ -427,6 +427,28 @@ def pictures(report: Report, repeat: int) -> None:
         )
 
 
+CLASSIFIED = [
+    "курьер опоздал на 2 часа",
+    "nobody picks up the phone after 6",
+    "de factuur klopt weer niet",
+    "app crashes when adding to cart",
+    "бронь столика только по телефону",
+    "mails worden pas na een week beantwoord",
+]
+
+
+def classification(report: Report, repeat: int) -> None:
+    """`classify` (the model, as a plan item is made) against the keyword rules it replaced,
+    per text."""
+    from bot.core.playbook import classify, load_playbook
+
+    rules = load_playbook()
+    texts = CLASSIFIED * 50
+    ours = best_of(lambda: [classify(t) for t in texts], repeat) / len(texts)
+    base = best_of(lambda: [rules.keyword_channel(t) for t in texts], repeat) / len(texts)
+    report.add("classify a touchpoint vs the keyword rules", ours, base, "ms", "≤ 5 ms", 2)
+
+
 async def longest_stall(work: Callable[[], Coroutine[Any, Any, object]] | None) -> float:
     """The longest delay of a 5 ms ping while `work` runs (or for 1 s without work)."""
     worst = 0.0
@@ -625,6 +647,7 @@ async def main() -> None:
     began = time.perf_counter()
     report = Report()
     pictures(report, args.repeat)
+    classification(report, args.repeat)
     await stalls(report)
     await idle_and_startup(report, args.running)
     await ingest(report, args)

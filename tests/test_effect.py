@@ -364,17 +364,7 @@ async def test_round_two_shows_what_the_plan_did_and_carries_the_rest(
         spec = wheel_spec(results)
     assert [(s.number, s.done) for s in spec.spokes if s.done] == [(2, True)]
     assert spec.legend_done
-    drawn: list[HistorySpec] = []
-    renderer: Renderer = harness.dp["results"].renderer
-    draw = renderer.history
-
-    async def capture(history: HistorySpec) -> bytes:
-        drawn.append(history)
-        return await draw(history)
-
-    monkeypatch.setattr(renderer, "history", capture)
-    await harness.say(team.bob, team.chat, "/history")
-    (history,) = drawn
+    history = await history_asked(harness, team, monkeypatch)
     assert {s.label: list(s.done) for s in history.series} == {
         "1. Website chat": [],
         "2. Phone line": [1],
@@ -482,3 +472,21 @@ def test_a_recovered_item_leaves_the_short_plan_but_not_plan_all() -> None:
     assert "→ action 1\n✅ 20 Nov 2026\n" in text  # done: no "no owner" line for it
     assert "→ action 2\n🔁 since round 1\n" in text
     assert "No owner or date yet: 2." in text  # once, at the end; 1 is done
+
+
+async def history_asked(
+    harness: Harness, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> HistorySpec:
+    """Bob asks for /history: the chart's spec the renderer was given."""
+    drawn: list[HistorySpec] = []
+    renderer: Renderer = harness.dp["results"].renderer
+    draw = renderer.history
+
+    async def capture(history: HistorySpec) -> bytes:
+        drawn.append(history)
+        return await draw(history)
+
+    monkeypatch.setattr(renderer, "history", capture)
+    await harness.say(team.bob, team.chat, "/history")
+    (history,) = drawn
+    return history

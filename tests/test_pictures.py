@@ -34,12 +34,12 @@ from bot.render.wheel import (
     stage_legend,
     value_labels,
 )
-from bot.services.render import Renderer
 from bot.views import export as export_views
 from bot.views import pictures
 from bot.views.results import Results, wheel_spec
 from storage.models import PlanItem, Round, RoundItem, User, Workshop
 from tests.harness import Harness
+from tests.test_effect import history_asked
 from tests.test_rating import Team
 from tests.test_results import closed_round
 
@@ -173,17 +173,7 @@ async def test_history_table_and_workbook_go_by_list_number(
     results = await harness.dp["results"].latest(team.chat.id)
     assert results is not None
     assert [i.number for i in sorted(results.items, key=lambda i: i.position)] == [2, 1, 3]
-    drawn: list[HistorySpec] = []
-    renderer: Renderer = harness.dp["results"].renderer
-    draw = renderer.history
-
-    async def capture(spec: HistorySpec) -> bytes:
-        drawn.append(spec)
-        return await draw(spec)
-
-    monkeypatch.setattr(renderer, "history", capture)
-    await harness.say(team.bob, team.chat, "/history")
-    (spec,) = drawn
+    spec = await history_asked(harness, team, monkeypatch)
     assert [s.label for s in spec.series] == ["1. Website chat", "2. Phone line", "3. Delivery"]
     assert spec.rounds[0].startswith("Round 1\n")
     table = harness.session.sent(team.chat.id)[-1].text
