@@ -490,3 +490,20 @@ async def history_asked(
     await harness.say(team.bob, team.chat, "/history")
     (history,) = drawn
     return history
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [("ru", "действие направлено на: скорость реакции 4,0"), ("nl", "de actie richt zich op")],
+)
+def test_a_carried_items_criterion_is_named_in_the_chats_language(locale: str, said: str) -> None:
+    i18n = make_i18n("en")
+    with i18n.context(), i18n.use_locale(locale):
+        lines = plan_lines(
+            [plan_item(2, made_round=1, score=5.0, weakest_score=4.0)],
+            {2: "Delivery"},
+            {},
+            TODAY,
+            current=2,
+        )
+    assert said in "\n".join(lines)
