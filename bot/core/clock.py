@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_timedelta
+from babel.dates import format_timedelta
+
+from bot.core.localized import day
 
 # The board shows its end time always and a countdown only from the first of these marks,
 # and is edited for the clock only when it passes one.
@@ -41,4 +43,4 @@ def format_local(moment: datetime, zone: str, locale: str, now: datetime | None 
     label = local.tzname() or zone
     if local.date() == today:
         return f"{local:%H:%M} {label}"
-    return f"{format_date(local, 'd MMM', locale=locale)} {local:%H:%M} {label}"
+    return f"{day(local, locale, year=False)} {local:%H:%M} {label}"

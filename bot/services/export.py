@@ -12,7 +12,7 @@ from bot.context import AppContext
 from bot.core import sheets
 from bot.core.effect import ActionRecord
 from bot.core.filenames import file_name
-from bot.domain import CUSTOMER, RoundStatus
+from bot.domain import CUSTOMER
 from bot.services.results import ResultsService
 from bot.views import export as views
 from bot.views.results import Results
@@ -96,13 +96,13 @@ class ExportService:
     async def roundness(self, results: Results) -> list[tuple[int, float]]:
         """(round number, roundness) of every round whose results were shown, up to this
         one: the report's trend, the same rounds /history draws."""
-        rounds = [
+        earlier = [
             r
-            for r in await self.ctx.store.rounds.for_workshop(results.ws.id)
-            if r.status is RoundStatus.CLOSED and r.results_shown and r.number < results.rnd.number
+            for r in await self.results.shown_rounds(results.ws.id)
+            if r.number < results.rnd.number
         ]
         trend = []
-        for rnd in rounds:
+        for rnd in earlier:
             _items, _answers, score = await self.results.scored(rnd, results.ws.chat_id)
             trend.append((rnd.number, score.roundness))
         return [*trend, (results.rnd.number, results.score.roundness)]

@@ -18,7 +18,7 @@ from bot.core.plan import action_for
 from bot.core.playbook import load_playbook
 from bot.core.schedule import ScheduleSpec, next_fire, one_period_after, parse_schedule
 from bot.core.text import chunk_lines
-from bot.domain import Choice, JobKind, Phase, RoundStatus
+from bot.domain import Choice, JobKind, Phase
 from bot.services.rating import RatingService
 from bot.services.render import Renderer
 from bot.services.results import ResultsService, past
@@ -297,11 +297,7 @@ class FollowUpService:
         ws = await self.workshop(chat_id)
         if ws is None:
             return None
-        rounds = [
-            r
-            for r in await store.rounds.for_workshop(ws.id)
-            if r.status is RoundStatus.CLOSED and r.results_shown
-        ]
+        rounds = await self.results.shown_rounds(ws.id)
         if not rounds:
             return None
         computed = [await self.results.compute(r) for r in rounds]

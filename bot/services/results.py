@@ -98,6 +98,15 @@ class ResultsService:
             ),
         )
 
+    async def shown_rounds(self, workshop_id: int) -> list[Round]:
+        """The workshop's closed rounds whose results were shown: what /history draws and the
+        report's roundness trend follows."""
+        return [
+            r
+            for r in await self.ctx.store.rounds.for_workshop(workshop_id)
+            if r.status is RoundStatus.CLOSED and r.results_shown
+        ]
+
     async def compute(self, rnd: Round) -> Results:
         """The round scored, with the closed round before it for comparison."""
         store = self.ctx.store

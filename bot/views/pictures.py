@@ -8,9 +8,8 @@ from datetime import datetime
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.core import localized
 from bot.core.charts import HistorySpec, Series
-from bot.views.common import current_locale
+from bot.views.common import current_locale, day
 from bot.views.followup import Trend
 from bot.views.results import Results
 
@@ -23,8 +22,7 @@ def in_list_order(series: Trend, computed: Sequence[Results]) -> Trend:
 
 def round_label(number: int, closed: datetime) -> str:
     """The history chart's name of a round: "Round 2" over "16 Dec"."""
-    day = localized.day(closed, current_locale(), year=False)
-    return _("Round {n}").format(n=number) + "\n" + day
+    return _("Round {n}").format(n=number) + "\n" + day(closed, year=False)
 
 
 def history(
